@@ -1,0 +1,3 @@
+//! The `apivolve` command.
+
+fn main() {}

@@ -1,0 +1,27 @@
+//! Evolution files in; versions, schemas, findings, hashes and exports out.
+//!
+//! An API project is a folder with `apivolve.toml`, released version folders (`v1.0.0/` with a
+//! `release.toml`) and pending evolution files at the top level. [`Project::load`] reads it,
+//! collecting [`Diagnostic`]s with file, line and column. Each evolution is a list of
+//! [`Change`]s; folding them in order gives the [`Snapshot`] (types and endpoints) at every
+//! version.
+
+mod apply;
+mod change;
+mod config;
+mod diagnostic;
+mod error;
+mod project;
+mod snapshot;
+mod yaml;
+
+pub use apply::{ApplyError, apply};
+pub use change::*;
+pub use config::*;
+pub use diagnostic::{Diagnostic, Severity};
+pub use error::{Error, Result};
+pub use project::{
+    CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of, parse_evolution,
+};
+pub use snapshot::*;
+pub use yaml::{Position, SourceMap};
