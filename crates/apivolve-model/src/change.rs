@@ -561,7 +561,11 @@ pub struct EvolutionFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<Example>,
     /// Free-form extension data (ignored by the tool, left out of hashes).
-    #[serde(default, rename = "x-notes", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        rename = "x-notes",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub notes: BTreeMap<String, Value>,
 }
 

@@ -126,7 +126,10 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { supported_majors: 2, max_live_versions_per_endpoint: 2 }
+        Self {
+            supported_majors: 2,
+            max_live_versions_per_endpoint: 2,
+        }
     }
 }
 

@@ -11,6 +11,8 @@ mod change;
 mod config;
 mod diagnostic;
 mod error;
+mod hash;
+mod history;
 mod project;
 mod snapshot;
 mod yaml;
@@ -20,8 +22,11 @@ pub use change::*;
 pub use config::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
+pub use hash::{file_hash, file_hashes, version_hash};
+pub use history::{FoldOptions, History, Pending, fold, fold_evolutions};
 pub use project::{
-    CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of, parse_evolution,
+    CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of,
+    parse_evolution,
 };
 pub use snapshot::*;
 pub use yaml::{Position, SourceMap};

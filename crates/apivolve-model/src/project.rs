@@ -44,7 +44,10 @@ pub struct Evolution {
 impl Evolution {
     /// The file name (`0001-initial.yaml`).
     pub fn file_name(&self) -> String {
-        self.path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+        self.path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
 
     /// Where the node at `pointer` (a JSON pointer into the file) starts.
@@ -103,7 +106,12 @@ impl VersionDir {
 /// Every change of a list of evolutions in order, with its file and index.
 pub fn changes_of(evolutions: &[Evolution]) -> impl Iterator<Item = (&Evolution, usize, &Change)> {
     evolutions.iter().flat_map(|evolution| {
-        evolution.file.changes.iter().enumerate().map(move |(index, change)| (evolution, index, change))
+        evolution
+            .file
+            .changes
+            .iter()
+            .enumerate()
+            .map(move |(index, change)| (evolution, index, change))
     })
 }
 
@@ -147,21 +155,36 @@ impl Project {
         let mut versions = Vec::new();
         let mut pending = Vec::new();
         for entry in sorted_entries(&root)? {
-            let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = entry
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if entry.is_dir() {
-                let Some(number) = name.strip_prefix('v') else { continue };
-                let Ok(version) = semver::Version::parse(number) else { continue };
+                let Some(number) = name.strip_prefix('v') else {
+                    continue;
+                };
+                let Ok(version) = semver::Version::parse(number) else {
+                    continue;
+                };
                 if let Some(dir) = load_version(&root, &name, version, &mut diagnostics)? {
                     versions.push(dir);
                 }
-            } else if is_evolution_file(&name) {
-                if let Some(evolution) = load_evolution(&root, Path::new(&name), &mut diagnostics)? {
-                    pending.push(evolution);
-                }
+            } else if is_evolution_file(&name)
+                && let Some(evolution) = load_evolution(&root, Path::new(&name), &mut diagnostics)?
+            {
+                pending.push(evolution);
             }
         }
         versions.sort_by(|a, b| a.version.cmp(&b.version));
-        Ok((Self { root, config, versions, pending }, diagnostics))
+        Ok((
+            Self {
+                root,
+                config,
+                versions,
+                pending,
+            },
+            diagnostics,
+        ))
     }
 
     /// The released version `version`, if any.
@@ -186,7 +209,11 @@ fn read(path: &Path) -> Result<String> {
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut entries = fs::read_dir(dir)
         .map_err(|error| Error::io(dir, error))?
-        .map(|entry| entry.map(|entry| entry.path()).map_err(|error| Error::io(dir, error)))
+        .map(|entry| {
+            entry
+                .map(|entry| entry.path())
+                .map_err(|error| Error::io(dir, error))
+        })
         .collect::<Result<Vec<_>>>()?;
     entries.sort();
     Ok(entries)
@@ -203,9 +230,14 @@ fn load_version(
     let full = root.join(&release_path);
     if !full.is_file() {
         diagnostics.push(
-            Diagnostic::error("missing-release-file", format!("version folder `{name}` has no `{RELEASE_FILE}`"))
-                .in_file(&dir)
-                .with_hint("run `apivolve release` to create version folders; do not create them by hand"),
+            Diagnostic::error(
+                "missing-release-file",
+                format!("version folder `{name}` has no `{RELEASE_FILE}`"),
+            )
+            .in_file(&dir)
+            .with_hint(
+                "run `apivolve release` to create version folders; do not create them by hand",
+            ),
         );
         return Ok(None);
     }
@@ -221,27 +253,49 @@ fn load_version(
         diagnostics.push(
             Diagnostic::error(
                 "release-version-mismatch",
-                format!("folder `{name}` holds a release of version `{}`", release.version),
+                format!(
+                    "folder `{name}` holds a release of version `{}`",
+                    release.version
+                ),
             )
             .in_file(&release_path)
-            .at(Position { line: 1, column: 1, offset: 0 })
-            .with_hint(format!("name the folder `v{}` or fix `version` in `{RELEASE_FILE}`", release.version)),
+            .at(Position {
+                line: 1,
+                column: 1,
+                offset: 0,
+            })
+            .with_hint(format!(
+                "name the folder `v{}` or fix `version` in `{RELEASE_FILE}`",
+                release.version
+            )),
         );
     }
     let mut evolutions = Vec::new();
     for entry in sorted_entries(&root.join(&dir))? {
-        let file = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if is_evolution_file(&file) {
-            if let Some(evolution) = load_evolution(root, &dir.join(&file), diagnostics)? {
-                evolutions.push(evolution);
-            }
+        let file = entry
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if is_evolution_file(&file)
+            && let Some(evolution) = load_evolution(root, &dir.join(&file), diagnostics)?
+        {
+            evolutions.push(evolution);
         }
     }
-    Ok(Some(VersionDir { version, dir, release, evolutions }))
+    Ok(Some(VersionDir {
+        version,
+        dir,
+        release,
+        evolutions,
+    }))
 }
 
 /// Parses one evolution file; content problems become diagnostics.
-fn load_evolution(root: &Path, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Option<Evolution>> {
+fn load_evolution(
+    root: &Path,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Option<Evolution>> {
     let text = read(&root.join(path))?;
     match parse_evolution(path, &text) {
         Ok(evolution) => Ok(Some(evolution)),
@@ -278,7 +332,15 @@ pub fn parse_evolution(path: &Path, text: &str) -> Result<Evolution, Box<Diagnos
                 .with_hint(hint),
         )
     })?;
-    Ok(Evolution { path: path.to_path_buf(), file, raw, source: Source { text: text.to_owned(), map } })
+    Ok(Evolution {
+        path: path.to_path_buf(),
+        file,
+        raw,
+        source: Source {
+            text: text.to_owned(),
+            map,
+        },
+    })
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
@@ -304,10 +366,13 @@ fn hint_for(message: &str) -> String {
     if let Some((name, rest)) = unknown {
         let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
         if let Some(best) = closest(name, &expected) {
-            return format!("did you mean `{best}`? (`apivolve schema evolution` prints the file format)");
+            return format!(
+                "did you mean `{best}`? (`apivolve schema evolution` prints the file format)"
+            );
         }
     }
-    "`apivolve schema evolution` prints the file format; point your editor's YAML support at it".to_owned()
+    "`apivolve schema evolution` prints the file format; point your editor's YAML support at it"
+        .to_owned()
 }
 
 /// The candidate closest to `name` by edit distance, if reasonably close.
@@ -327,7 +392,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
@@ -349,8 +418,16 @@ fn toml_diagnostic(error: &toml::de::Error, text: &str, path: impl Into<PathBuf>
 pub(crate) fn offset_position(text: &str, offset: usize) -> Position {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) + 1;
-    Position { line, column, offset }
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |tail| tail.chars().count())
+        + 1;
+    Position {
+        line,
+        column,
+        offset,
+    }
 }
 
 #[cfg(test)]
@@ -362,17 +439,35 @@ mod tests {
         let text = "description: d\nchanges:\n  - renam_field: {type: User, from: a, to: b}\n";
         let diagnostic = parse_evolution(Path::new("x.yaml"), text).unwrap_err();
         assert_eq!(diagnostic.position.map(|p| p.line), Some(3));
-        assert!(diagnostic.message.contains("unknown variant `renam_field`"), "{}", diagnostic.message);
-        assert!(diagnostic.hint.as_deref().unwrap_or("").contains("`rename_field`"), "{diagnostic:?}");
+        assert!(
+            diagnostic.message.contains("unknown variant `renam_field`"),
+            "{}",
+            diagnostic.message
+        );
+        assert!(
+            diagnostic
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("`rename_field`"),
+            "{diagnostic:?}"
+        );
     }
 
     #[test]
     fn unknown_key_in_change_points_inside_it() {
         let text = "description: d\nchanges:\n  - rename_field:\n      type: User\n      form: a\n      to: b\n";
         let diagnostic = parse_evolution(Path::new("x.yaml"), text).unwrap_err();
-        assert!(diagnostic.message.contains("form"), "{}", diagnostic.message);
+        assert!(
+            diagnostic.message.contains("form"),
+            "{}",
+            diagnostic.message
+        );
         assert!(diagnostic.position.map(|p| p.line).unwrap_or(0) >= 3);
-        assert!(diagnostic.hint.as_deref().unwrap_or("").contains("`from`"), "{diagnostic:?}");
+        assert!(
+            diagnostic.hint.as_deref().unwrap_or("").contains("`from`"),
+            "{diagnostic:?}"
+        );
     }
 
     #[test]

@@ -78,7 +78,9 @@ pub struct Endpoint {
 }
 
 /// Where a parameter travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ParameterLocation {
     /// A `{name}` segment of the path template.
@@ -159,7 +161,10 @@ pub struct ErrorShape {
 
 impl Default for ErrorShape {
     fn default() -> Self {
-        Self { media_type: PROBLEM_MEDIA_TYPE.to_owned(), schema: None }
+        Self {
+            media_type: PROBLEM_MEDIA_TYPE.to_owned(),
+            schema: None,
+        }
     }
 }
 

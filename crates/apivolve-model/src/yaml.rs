@@ -56,10 +56,12 @@ pub(crate) struct SyntaxError {
 pub(crate) fn parse(text: &str) -> Result<(Value, SourceMap), SyntaxError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, false).map_err(|error| SyntaxError {
-        message: error.info().to_owned(),
-        position: position(*error.marker()),
-    })?;
+    parser
+        .load(&mut builder, false)
+        .map_err(|error| SyntaxError {
+            message: error.info().to_owned(),
+            position: position(*error.marker()),
+        })?;
     if let Some(error) = builder.error {
         return Err(error);
     }
@@ -76,8 +78,17 @@ fn position(marker: Marker) -> Position {
 }
 
 enum Frame {
-    Sequence { pointer: String, anchor: usize, items: Vec<Value> },
-    Mapping { pointer: String, anchor: usize, entries: Map<String, Value>, key: Option<String> },
+    Sequence {
+        pointer: String,
+        anchor: usize,
+        items: Vec<Value>,
+    },
+    Mapping {
+        pointer: String,
+        anchor: usize,
+        entries: Map<String, Value>,
+        key: Option<String>,
+    },
 }
 
 #[derive(Default)]
@@ -94,15 +105,24 @@ impl Builder {
     fn next_pointer(&self) -> Option<String> {
         match self.stack.last() {
             None => Some(String::new()),
-            Some(Frame::Sequence { pointer, items, .. }) => Some(format!("{pointer}/{}", items.len())),
-            Some(Frame::Mapping { pointer, key: Some(key), .. }) => Some(format!("{pointer}/{}", escape(key))),
+            Some(Frame::Sequence { pointer, items, .. }) => {
+                Some(format!("{pointer}/{}", items.len()))
+            }
+            Some(Frame::Mapping {
+                pointer,
+                key: Some(key),
+                ..
+            }) => Some(format!("{pointer}/{}", escape(key))),
             Some(Frame::Mapping { key: None, .. }) => None,
         }
     }
 
     fn fail(&mut self, message: String, mark: Marker) {
         if self.error.is_none() {
-            self.error = Some(SyntaxError { message, position: position(mark) });
+            self.error = Some(SyntaxError {
+                message,
+                position: position(mark),
+            });
         }
     }
 
@@ -164,14 +184,23 @@ impl MarkedEventReceiver for Builder {
                     return self.fail("mapping keys must be scalars".to_owned(), mark);
                 };
                 self.map.positions.insert(pointer.clone(), position(mark));
-                self.stack.push(Frame::Sequence { pointer, anchor, items: Vec::new() });
+                self.stack.push(Frame::Sequence {
+                    pointer,
+                    anchor,
+                    items: Vec::new(),
+                });
             }
             Event::MappingStart(anchor, _) => {
                 let Some(pointer) = self.next_pointer() else {
                     return self.fail("mapping keys must be scalars".to_owned(), mark);
                 };
                 self.map.positions.insert(pointer.clone(), position(mark));
-                self.stack.push(Frame::Mapping { pointer, anchor, entries: Map::new(), key: None });
+                self.stack.push(Frame::Mapping {
+                    pointer,
+                    anchor,
+                    entries: Map::new(),
+                    key: None,
+                });
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Sequence { anchor, items, .. }) = self.stack.pop() {
@@ -179,7 +208,10 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Mapping { anchor, entries, .. }) = self.stack.pop() {
+                if let Some(Frame::Mapping {
+                    anchor, entries, ..
+                }) = self.stack.pop()
+                {
                     self.push_value(Value::Object(entries), anchor, mark);
                 }
             }
@@ -216,12 +248,11 @@ fn scalar(text: String, style: TScalarStyle, tag: Option<&str>) -> Value {
     let looks_numeric = text
         .trim_start_matches(['-', '+'])
         .starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    if looks_numeric {
-        if let Ok(float) = text.parse::<f64>() {
-            if let Some(number) = Number::from_f64(float) {
-                return Value::Number(number);
-            }
-        }
+    if looks_numeric
+        && let Ok(float) = text.parse::<f64>()
+        && let Some(number) = Number::from_f64(float)
+    {
+        return Value::Number(number);
     }
     Value::String(text)
 }
@@ -240,7 +271,10 @@ mod tests {
     fn parses_values_and_positions() {
         let text = "a: 1\nb:\n  - x\n  - 'true'\n  - true\nc: {d: 2.5, e: ~}\n";
         let (value, map) = parse(text).unwrap();
-        assert_eq!(value, json!({"a": 1, "b": ["x", "true", true], "c": {"d": 2.5, "e": null}}));
+        assert_eq!(
+            value,
+            json!({"a": 1, "b": ["x", "true", true], "c": {"d": 2.5, "e": null}})
+        );
         assert_eq!(map.locate("/b/1").line, 4);
         assert_eq!(map.locate("/b/1").column, 5);
         assert_eq!(map.locate("/c/d").line, 6);

@@ -1,0 +1,156 @@
+//! The fold over the lineage: the schema at every released version, and at the pending set.
+
+use std::collections::BTreeMap;
+
+use crate::apply::apply;
+use crate::diagnostic::Diagnostic;
+use crate::project::{Evolution, Project, changes_of};
+use crate::snapshot::Snapshot;
+
+/// The schema at every version, and the shape of the lineage.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// The schema at each released version.
+    pub snapshots: BTreeMap<semver::Version, Snapshot>,
+    /// The served chain: latest's ancestry, oldest first, latest last.
+    pub chain: Vec<semver::Version>,
+    /// The pending evolutions folded onto their parent, when there are any.
+    pub pending: Option<Pending>,
+}
+
+/// The pending evolutions folded onto a parent version.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    /// The version they build on (`None` for a project with no release yet).
+    pub parent: Option<semver::Version>,
+    /// The schema after them.
+    pub snapshot: Snapshot,
+}
+
+impl History {
+    /// The newest released version.
+    pub fn latest(&self) -> Option<&semver::Version> {
+        self.chain.last()
+    }
+
+    /// The schema at `version`.
+    pub fn snapshot(&self, version: &semver::Version) -> Option<&Snapshot> {
+        self.snapshots.get(version)
+    }
+
+    /// The schema of the parent of the pending set (empty for a first release).
+    pub fn pending_base(&self) -> Snapshot {
+        self.pending
+            .as_ref()
+            .and_then(|pending| pending.parent.as_ref())
+            .and_then(|parent| self.snapshots.get(parent))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Options of the fold.
+#[derive(Clone, Debug, Default)]
+pub struct FoldOptions {
+    /// The version the pending evolutions build on; latest when `None`.
+    pub pending_parent: Option<semver::Version>,
+}
+
+/// Folds every version of the project in lineage order, collecting problems.
+pub fn fold(project: &Project, options: &FoldOptions) -> (History, Vec<Diagnostic>) {
+    let mut history = History::default();
+    let mut diagnostics = Vec::new();
+
+    // Versions are folded parents first. Release numbers do not have to grow along a branch, so
+    // walk the parent links instead of trusting the sort order.
+    let mut remaining: Vec<_> = project.versions.iter().collect();
+    while !remaining.is_empty() {
+        let before = remaining.len();
+        remaining.retain(|dir| {
+            let base = match &dir.release.parent {
+                None => Snapshot::default(),
+                Some(parent) => match history.snapshots.get(parent) {
+                    Some(snapshot) => snapshot.clone(),
+                    None => return true,
+                },
+            };
+            let snapshot = fold_evolutions(base, &dir.evolutions, &mut diagnostics);
+            history.snapshots.insert(dir.version.clone(), snapshot);
+            false
+        });
+        if remaining.len() == before {
+            for dir in remaining.drain(..) {
+                let parent = dir
+                    .release
+                    .parent
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                diagnostics.push(
+                    Diagnostic::error(
+                        "unknown-parent",
+                        format!("version `{}` names parent `{parent}`, which is not released here", dir.version),
+                    )
+                    .in_file(dir.dir.join(crate::project::RELEASE_FILE))
+                    .with_hint("restore the parent's version folder, or correct `parent` in `release.toml`"),
+                );
+            }
+        }
+    }
+
+    if let Some(latest) = project.latest() {
+        let mut chain = vec![latest.version.clone()];
+        let mut current = latest;
+        while let Some(parent) = current
+            .release
+            .parent
+            .as_ref()
+            .and_then(|parent| project.version(parent))
+        {
+            if chain.contains(&parent.version) {
+                break;
+            }
+            chain.push(parent.version.clone());
+            current = parent;
+        }
+        chain.reverse();
+        history.chain = chain;
+    }
+
+    if !project.pending.is_empty() {
+        let parent = options
+            .pending_parent
+            .clone()
+            .or_else(|| history.latest().cloned());
+        let base = parent
+            .as_ref()
+            .and_then(|parent| history.snapshots.get(parent))
+            .cloned()
+            .unwrap_or_default();
+        let snapshot = fold_evolutions(base, &project.pending, &mut diagnostics);
+        history.pending = Some(Pending { parent, snapshot });
+    }
+    (history, diagnostics)
+}
+
+/// Applies the changes of `evolutions` in order; a change that does not apply is reported and skipped.
+pub fn fold_evolutions(
+    mut snapshot: Snapshot,
+    evolutions: &[Evolution],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Snapshot {
+    for (evolution, index, change) in changes_of(evolutions) {
+        if let Err(error) = apply(&mut snapshot, change) {
+            let pointer = format!("/changes/{index}/{}{}", change.kind(), error.pointer);
+            let mut diagnostic = Diagnostic::error(
+                "change-does-not-apply",
+                format!("`{}`: {}", change.kind(), error.message),
+            );
+            if let Some(hint) = error.hint {
+                diagnostic = diagnostic.with_hint(hint);
+            }
+            diagnostics.push(evolution.diagnostic(diagnostic, &pointer));
+        }
+    }
+    snapshot
+}

@@ -1,0 +1,175 @@
+//! The SQLite backend: WAL, one writer task, group commit.
+
+mod writer;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures::future::{BoxFuture, FutureExt};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::sql::{self, ListBounds};
+use crate::{Document, DocumentStore, Error, Page, Result, StoreOptions, Write};
+
+/// A [`DocumentStore`] in a SQLite database file: the embedded default.
+///
+/// The database runs in WAL mode with `synchronous = FULL`, so a commit that returned is on disk.
+/// Reads go through a pool of connections and never wait for writes. All writes go through one
+/// writer task that owns one connection; with group commit on
+/// ([`StoreOptions::group_commit`], the default) it gathers the commits of concurrent units whose
+/// keys do not overlap into one transaction, paying for one `fsync` instead of one each. Each unit
+/// still gets its own result: versions are checked per unit inside the transaction, and a unit
+/// whose statements fail is rolled back to its savepoint alone.
+#[derive(Debug)]
+pub struct SqliteStore {
+    readers: SqlitePool,
+    writer: mpsc::Sender<writer::Job>,
+}
+
+impl SqliteStore {
+    /// Open (creating if missing) the database that `url` names: `sqlite://PATH`,
+    /// `sqlite:///absolute/path`, `sqlite:PATH` or `sqlite::memory:`.
+    ///
+    /// The store's tables are created by its embedded migrations. Must be called inside a Tokio
+    /// runtime: the writer task is spawned on it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`] when the URL is malformed or the file cannot be opened or created;
+    /// [`Error::Migrate`] when the schema cannot be brought up to date.
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Self> {
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(Error::database("open"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let mut connection = connect.connect().await.map_err(Error::database("open"))?;
+        let mut migrator = sqlx::migrate!("migrations/sqlite");
+        migrator.dangerous_set_table_name(sql::MIGRATIONS_TABLE);
+        migrator
+            .run(&mut connection)
+            .await
+            .map_err(Error::Migrate)?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .min_connections(0)
+            .connect_with(connect)
+            .await
+            .map_err(Error::database("open"))?;
+        let max_group = if options.group_commit {
+            options.max_group
+        } else {
+            1
+        };
+        let writer = writer::spawn(connection, max_group);
+        Ok(Self { readers, writer })
+    }
+
+    async fn get_many_now(&self, keys: &[String]) -> Result<Vec<Option<Document>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT key, value, version FROM apivolve_documents \
+             WHERE key IN (SELECT value FROM json_each($1))",
+        )
+        .bind(serde_json::Value::from(keys.to_vec()).to_string())
+        .fetch_all(&self.readers)
+        .await
+        .map_err(Error::database("get_many"))?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let key: String = row.try_get(0).map_err(Error::database("get_many"))?;
+            let text: String = row.try_get(1).map_err(Error::database("get_many"))?;
+            let version: i64 = row.try_get(2).map_err(Error::database("get_many"))?;
+            let document = sql::document(&key, &text, version)?;
+            found.insert(key, document);
+        }
+        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
+    }
+
+    async fn commit_now(&self, writes: Vec<Write>) -> Result<Vec<Option<u64>>> {
+        let keys = crate::commit::distinct_keys(&writes)?;
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, answer) = oneshot::channel();
+        let job = writer::Job {
+            writes,
+            keys,
+            reply,
+        };
+        let gone = || Error::Unavailable {
+            reason: "the SQLite writer task has stopped".to_owned(),
+        };
+        self.writer.send(job).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    async fn list_now(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Page> {
+        let bounds = ListBounds::new(prefix, after, limit);
+        let query = match (bounds.after, bounds.end.is_some()) {
+            (false, true) => {
+                "SELECT key, value, version FROM apivolve_documents \
+                 WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3"
+            }
+            (true, true) => {
+                "SELECT key, value, version FROM apivolve_documents \
+                 WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3"
+            }
+            (false, false) => {
+                "SELECT key, value, version FROM apivolve_documents \
+                 WHERE key >= $1 AND $2 IS NULL ORDER BY key LIMIT $3"
+            }
+            (true, false) => {
+                "SELECT key, value, version FROM apivolve_documents \
+                 WHERE key > $1 AND $2 IS NULL ORDER BY key LIMIT $3"
+            }
+        };
+        let rows = sqlx::query(query)
+            .bind(&bounds.lower)
+            .bind(bounds.end.as_deref())
+            .bind(bounds.fetch)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(Error::database("list"))?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key: String = row.try_get(0).map_err(Error::database("list"))?;
+            let text: String = row.try_get(1).map_err(Error::database("list"))?;
+            let version: i64 = row.try_get(2).map_err(Error::database("list"))?;
+            let document = sql::document(&key, &text, version)?;
+            items.push((key, document));
+        }
+        Ok(bounds.page(items))
+    }
+}
+
+impl DocumentStore for SqliteStore {
+    fn get_many<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<Vec<Option<Document>>>> {
+        self.get_many_now(keys).boxed()
+    }
+
+    fn commit(&self, writes: Vec<Write>) -> BoxFuture<'_, Result<Vec<Option<u64>>>> {
+        self.commit_now(writes).boxed()
+    }
+
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        after: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Page>> {
+        self.list_now(prefix, after, limit).boxed()
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

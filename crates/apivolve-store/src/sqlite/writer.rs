@@ -1,0 +1,289 @@
+//! The SQLite writer task: one connection, one transaction per group of non-overlapping commits.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, Row, SqliteExecutor};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::commit::{self, Current, Effect};
+use crate::sql;
+use crate::{Error, Result, Write};
+
+/// Commits queued per writer before senders wait.
+const QUEUE: usize = 1024;
+
+/// One unit's commit, waiting for the writer.
+pub(super) struct Job {
+    pub(super) writes: Vec<Write>,
+    /// The distinct keys of `writes`.
+    pub(super) keys: Vec<String>,
+    pub(super) reply: oneshot::Sender<Result<Vec<Option<u64>>>>,
+}
+
+/// Start the writer task on `connection`; it ends when every sender is dropped.
+pub(super) fn spawn(connection: SqliteConnection, max_group: usize) -> mpsc::Sender<Job> {
+    let (sender, receiver) = mpsc::channel(QUEUE);
+    tokio::spawn(run(connection, receiver, max_group));
+    sender
+}
+
+async fn run(mut connection: SqliteConnection, mut jobs: mpsc::Receiver<Job>, max_group: usize) {
+    let mut pending = VecDeque::new();
+    loop {
+        if pending.is_empty() {
+            match jobs.recv().await {
+                Some(job) => pending.push_back(job),
+                None => break,
+            }
+        }
+        while pending.len() < max_group.saturating_mul(2) {
+            match jobs.try_recv() {
+                Ok(job) => pending.push_back(job),
+                Err(_) => break,
+            }
+        }
+        let group = take_group(&mut pending, max_group);
+        metrics::histogram!("store_group_commit_size").record(group.len() as f64);
+        apply_group(&mut connection, group).await;
+    }
+    if let Err(error) = connection.close().await {
+        tracing::warn!(%error, "closing the SQLite writer connection failed");
+    }
+}
+
+/// Take, in arrival order, up to `max_group` jobs whose keys do not overlap; the others stay
+/// queued at the front, so they go first next time.
+fn take_group(pending: &mut VecDeque<Job>, max_group: usize) -> Vec<Job> {
+    let mut group = Vec::new();
+    let mut keys = HashSet::new();
+    let mut deferred = VecDeque::new();
+    while let Some(job) = pending.pop_front() {
+        if group.len() == max_group {
+            deferred.push_back(job);
+            continue;
+        }
+        if job.keys.iter().any(|key| keys.contains(key.as_str())) {
+            deferred.push_back(job);
+        } else {
+            keys.extend(job.keys.iter().map(String::as_str).map(str::to_owned));
+            group.push(job);
+        }
+    }
+    *pending = deferred;
+    group
+}
+
+/// Commit `group` in one transaction and answer every job.
+async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>) {
+    let mut replies = Vec::with_capacity(group.len());
+    let mut keys = Vec::new();
+    let mut writes = Vec::with_capacity(group.len());
+    for job in group {
+        replies.push(job.reply);
+        keys.extend(job.keys);
+        writes.push(job.writes);
+    }
+    match transact(connection, &keys, writes).await {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                // A unit that stopped waiting (its task was cancelled) needs no answer.
+                let _ = reply.send(result);
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "SQLite group commit failed; nothing of the group was written");
+            for reply in replies {
+                let _ = reply.send(Err(Error::Unavailable {
+                    reason: format!("commit failed: {error}"),
+                }));
+            }
+        }
+    }
+}
+
+/// One transaction for all `jobs` (the writes of each unit; `keys` is every key of all of them).
+///
+/// Returns each unit's result, which holds only because the transaction committed; an `Err` means
+/// nothing was written.
+async fn transact(
+    connection: &mut SqliteConnection,
+    keys: &[String],
+    jobs: Vec<Vec<Write>>,
+) -> Result<Vec<Result<Vec<Option<u64>>>>> {
+    let mut transaction = connection
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(Error::database("commit"))?;
+    let merge_keys: Vec<String> = jobs
+        .iter()
+        .flat_map(|writes| commit::merge_keys(writes))
+        .collect();
+    let current = read_current(&mut *transaction, keys, &merge_keys).await?;
+    let mut last_version = read_last_version(&mut *transaction).await?;
+    let mut results = Vec::with_capacity(jobs.len());
+    for writes in jobs {
+        // Units of one group touch disjoint keys, so one snapshot of `current` serves them all.
+        let result = match commit::plan(writes, &current) {
+            Err(keys) => Err(Error::Conflict { keys }),
+            Ok(effects) => apply_job(&mut transaction, effects, &mut last_version).await?,
+        };
+        results.push(result);
+    }
+    sqlx::query("UPDATE apivolve_store_meta SET value = $1 WHERE name = 'last_version'")
+        .bind(sql::version_to_row(last_version))
+        .execute(&mut *transaction)
+        .await
+        .map_err(Error::database("commit"))?;
+    transaction
+        .commit()
+        .await
+        .map_err(Error::database("commit"))?;
+    Ok(results)
+}
+
+/// Apply one unit's effects under a savepoint, so that a failing statement undoes this unit
+/// alone. The outer error means the transaction itself is broken.
+async fn apply_job(
+    connection: &mut SqliteConnection,
+    effects: Vec<Effect>,
+    last_version: &mut u64,
+) -> Result<Result<Vec<Option<u64>>>> {
+    savepoint(connection, "SAVEPOINT unit").await?;
+    let first_version = *last_version;
+    let mut versions = Vec::with_capacity(effects.len());
+    for effect in effects {
+        match apply_effect(&mut *connection, effect, last_version).await {
+            Ok(version) => versions.push(version),
+            Err(error) => {
+                tracing::warn!(%error, "a unit's statement failed; rolling back that unit");
+                *last_version = first_version;
+                savepoint(connection, "ROLLBACK TO unit").await?;
+                savepoint(connection, "RELEASE unit").await?;
+                return Ok(Err(Error::Unavailable {
+                    reason: format!("commit failed: {error}"),
+                }));
+            }
+        }
+    }
+    savepoint(connection, "RELEASE unit").await?;
+    Ok(Ok(versions))
+}
+
+async fn savepoint(connection: &mut SqliteConnection, statement: &'static str) -> Result<()> {
+    sqlx::query(statement)
+        .execute(connection)
+        .await
+        .map_err(Error::database("commit"))?;
+    Ok(())
+}
+
+async fn apply_effect(
+    connection: impl SqliteExecutor<'_>,
+    effect: Effect,
+    last_version: &mut u64,
+) -> Result<Option<u64>, sqlx::Error> {
+    match effect {
+        Effect::Put { key, value, create } => {
+            *last_version += 1;
+            let query = if create {
+                "INSERT INTO apivolve_documents (key, value, version) VALUES ($1, $2, $3)"
+            } else {
+                "UPDATE apivolve_documents SET value = $2, version = $3 WHERE key = $1"
+            };
+            sqlx::query(query)
+                .bind(key)
+                .bind(sql::text(&value))
+                .bind(sql::version_to_row(*last_version))
+                .execute(connection)
+                .await?;
+            Ok(Some(*last_version))
+        }
+        Effect::Delete { key } => {
+            sqlx::query("DELETE FROM apivolve_documents WHERE key = $1")
+                .bind(key)
+                .execute(connection)
+                .await?;
+            Ok(None)
+        }
+        Effect::Nothing => Ok(None),
+    }
+}
+
+/// The current version of every key present, with the value for the keys merged into.
+async fn read_current(
+    connection: impl SqliteExecutor<'_>,
+    keys: &[String],
+    merge_keys: &[String],
+) -> Result<HashMap<String, Current>> {
+    let rows = sqlx::query(
+        "SELECT key, version, \
+             CASE WHEN key IN (SELECT value FROM json_each($2)) THEN value END \
+         FROM apivolve_documents WHERE key IN (SELECT value FROM json_each($1))",
+    )
+    .bind(serde_json::Value::from(keys.to_vec()).to_string())
+    .bind(serde_json::Value::from(merge_keys.to_vec()).to_string())
+    .fetch_all(connection)
+    .await
+    .map_err(Error::database("commit"))?;
+    let mut current = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let key: String = row.try_get(0).map_err(Error::database("commit"))?;
+        let version: i64 = row.try_get(1).map_err(Error::database("commit"))?;
+        let text: Option<String> = row.try_get(2).map_err(Error::database("commit"))?;
+        let value = text.map(|text| sql::parse(&key, &text)).transpose()?;
+        let version = sql::version_from_row(version);
+        current.insert(key, Current { version, value });
+    }
+    Ok(current)
+}
+
+async fn read_last_version(connection: impl SqliteExecutor<'_>) -> Result<u64> {
+    let last: i64 =
+        sqlx::query_scalar("SELECT value FROM apivolve_store_meta WHERE name = 'last_version'")
+            .fetch_one(connection)
+            .await
+            .map_err(Error::database("commit"))?;
+    Ok(sql::version_from_row(last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(keys: &[&str]) -> Job {
+        let (reply, _) = oneshot::channel();
+        Job {
+            writes: Vec::new(),
+            keys: keys.iter().map(|key| (*key).to_owned()).collect(),
+            reply,
+        }
+    }
+
+    fn keys(jobs: &[Job]) -> Vec<Vec<String>> {
+        jobs.iter().map(|job| job.keys.clone()).collect()
+    }
+
+    #[test]
+    fn overlapping_commits_wait_for_the_next_group_in_order() {
+        let mut pending: VecDeque<Job> = [
+            job(&["a"]),
+            job(&["b", "a"]),
+            job(&["c"]),
+            job(&["b"]),
+            job(&["d"]),
+        ]
+        .into();
+        let group = take_group(&mut pending, 3);
+        assert_eq!(keys(&group), [vec!["a"], vec!["c"], vec!["b"]]);
+        let rest: Vec<Job> = pending.into_iter().collect();
+        assert_eq!(keys(&rest), [vec!["b", "a"], vec!["d"]]);
+    }
+
+    #[test]
+    fn a_group_of_one_is_one_commit_per_transaction() {
+        let mut pending: VecDeque<Job> = [job(&["a"]), job(&["b"])].into();
+        assert_eq!(take_group(&mut pending, 1).len(), 1);
+        assert_eq!(pending.len(), 1);
+    }
+}

@@ -1,0 +1,429 @@
+//! The unit of work: cached reads, staged writes, one conditional commit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+
+use crate::merge::merged;
+use crate::{Document, Error, Result, SharedStore, Write};
+
+/// Reads, writes and attempts of a unit of work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitStats {
+    /// Documents fetched from the store (a key asked for and found absent counts too).
+    pub reads: u64,
+    /// Documents written by successful commits.
+    pub writes: u64,
+    /// Runs of the unit: 1 when its first commit succeeded; 0 for a unit used by hand.
+    pub attempts: u32,
+}
+
+impl UnitStats {
+    pub(crate) fn add(&mut self, other: Self) {
+        self.reads += other.reads;
+        self.writes += other.writes;
+        self.attempts += other.attempts;
+    }
+}
+
+/// Reads through a cache, staged writes and one commit with optimistic concurrency.
+///
+/// - **Reads** ([`get`](Self::get), [`get_many`](Self::get_many)) fetch each key from the store
+///   at most once per unit, batching the misses of one call into one
+///   [`DocumentStore::get_many`](crate::DocumentStore::get_many). They see the unit's own staged
+///   writes.
+/// - **Writes** are staged, not sent: [`put`](Self::put) overwrites, [`merge`](Self::merge)
+///   applies an RFC 7396 merge patch, [`delete`](Self::delete) removes. Writes to one key are
+///   consolidated: put, merge, merge is one write of the merged value.
+/// - **[`commit`](Self::commit)** sends every staged write in one atomic
+///   [`DocumentStore::commit`](crate::DocumentStore::commit), each conditional on what the unit saw:
+///   a key read at version *v* must still be at *v*, a key read as absent must still be absent,
+///   and a key **put without being read must be absent** (the put creates it). `merge` and
+///   `delete` need the current document, so they read it (through the cache) unless the unit
+///   already staged a value for the key. A put that leaves a read document unchanged is dropped.
+///
+/// Dropping a unit without committing discards its staged writes (rollback on drop). The unit is
+/// a cheap handle: clones share one cache and one set of staged writes, so one bulk request can
+/// pass it to every line. It is `Send + Sync`; its lock is never held across an `.await`. Two
+/// clones reading one uncached key at the same moment may both fetch it; the first answer is kept.
+///
+/// [`run_unit`](crate::run_unit) creates units, commits them and retries on conflict.
+#[derive(Clone, Debug)]
+pub struct UnitOfWork {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: SharedStore,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    entries: HashMap<String, Entry>,
+    /// Keys in the order they were first staged, so commits are deterministic.
+    staged_order: Vec<String>,
+    /// Counts staging operations, so a commit can tell which staged writes changed under it.
+    stage_serial: u64,
+    stats: UnitStats,
+    closed: Option<&'static str>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    base: Base,
+    staged: Option<Staged>,
+    /// `State::stage_serial` when `staged` was last set.
+    serial: u64,
+}
+
+/// What the unit knows of a key's stored state.
+#[derive(Debug)]
+enum Base {
+    Unread,
+    Absent,
+    Present(Document),
+}
+
+/// What a read must learn: the value the unit sees (a staged value will do), or the stored
+/// version (only a read will do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Value,
+    Version,
+}
+
+#[derive(Debug, Clone)]
+enum Staged {
+    Put(Value),
+    Delete,
+}
+
+impl Entry {
+    /// The value the unit sees, or `None` inside when it does not know without a read.
+    fn visible(&self) -> Option<Option<&Value>> {
+        match (&self.staged, &self.base) {
+            (Some(Staged::Put(value)), _) => Some(Some(value)),
+            (Some(Staged::Delete), _) | (None, Base::Absent) => Some(None),
+            (None, Base::Present(document)) => Some(Some(&document.value)),
+            (None, Base::Unread) => None,
+        }
+    }
+}
+
+impl UnitOfWork {
+    /// A fresh unit over `store`, with an empty cache.
+    #[must_use]
+    pub fn new(store: SharedStore) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// The store this unit reads and commits to.
+    #[must_use]
+    pub fn store(&self) -> &SharedStore {
+        &self.inner.store
+    }
+
+    /// Reads and writes so far (`attempts` is set by [`run_unit`](crate::run_unit)).
+    #[must_use]
+    pub fn stats(&self) -> UnitStats {
+        self.state().stats
+    }
+
+    /// How many keys have staged writes waiting for [`commit`](Self::commit).
+    #[must_use]
+    pub fn staged_writes(&self) -> usize {
+        self.state().staged_order.len()
+    }
+
+    /// The document at `key` as this unit sees it.
+    ///
+    /// # Errors
+    ///
+    /// A store error when the key had to be fetched; [`Error::UnitClosed`] after
+    /// [`discard`](Self::discard).
+    pub async fn get(&self, key: &str) -> Result<Option<Value>> {
+        let mut values = self.get_many(&[key]).await?;
+        Ok(values.pop().flatten())
+    }
+
+    /// The documents at `keys` as this unit sees them, fetching all uncached keys in one batch.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    pub async fn get_many<K: AsRef<str>>(&self, keys: &[K]) -> Result<Vec<Option<Value>>> {
+        self.ensure_read(keys, Need::Value).await?;
+        let state = self.state();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                state
+                    .entries
+                    .get(key.as_ref())
+                    .and_then(Entry::visible)
+                    .flatten()
+                    .cloned()
+            })
+            .collect())
+    }
+
+    /// Stage an overwrite of `key` with `value`.
+    ///
+    /// If the unit has not read `key`, the commit creates it and conflicts if it exists.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnitClosed`] after [`discard`](Self::discard).
+    pub fn put(&self, key: impl Into<String>, value: Value) -> Result<()> {
+        let mut state = self.open_state()?;
+        state.stage(key.into(), Staged::Put(value));
+        Ok(())
+    }
+
+    /// Stage an RFC 7396 merge patch of `key`; merging into an absent key creates it from the
+    /// patch.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get): the current document is read unless the unit already knows it.
+    pub async fn merge(&self, key: impl Into<String>, patch: Value) -> Result<()> {
+        let key = key.into();
+        self.ensure_read(&[key.as_str()], Need::Value).await?;
+        let mut state = self.open_state()?;
+        let value = {
+            // After the read the unit knows the key; `None` (absent) is the only other answer.
+            let current = state.entries.get(&key).and_then(Entry::visible).flatten();
+            merged(current, &patch)
+        };
+        state.stage(key, Staged::Put(value));
+        Ok(())
+    }
+
+    /// Stage the deletion of `key`; deleting an absent key does nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get): the current version is read unless the unit already knows it.
+    pub async fn delete(&self, key: impl Into<String>) -> Result<()> {
+        let key = key.into();
+        self.ensure_read(&[key.as_str()], Need::Version).await?;
+        let mut state = self.open_state()?;
+        state.stage(key, Staged::Delete);
+        Ok(())
+    }
+
+    /// Commit every staged write in one conditional store commit.
+    ///
+    /// On success the cache holds the written documents and the unit can go on. A unit with no
+    /// staged writes commits without touching the store.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] when another writer changed a key since this unit read it (nothing is
+    /// written; the staged writes stay, and a retry must start from a fresh unit); other store
+    /// errors as [`DocumentStore::commit`](crate::DocumentStore::commit).
+    pub async fn commit(&self) -> Result<()> {
+        let (writes, keys, snapshot) = {
+            let state = self.open_state()?;
+            let mut writes = Vec::with_capacity(state.staged_order.len());
+            let mut keys = Vec::with_capacity(state.staged_order.len());
+            let mut snapshot = Vec::with_capacity(state.staged_order.len());
+            for key in &state.staged_order {
+                let Some(entry) = state.entries.get(key) else {
+                    continue;
+                };
+                snapshot.push((key.clone(), entry.serial));
+                if let Some(write) = write_for(key, entry) {
+                    writes.push(write);
+                    keys.push(key.clone());
+                }
+            }
+            (writes, keys, snapshot)
+        };
+        let backend = self.inner.store.backend();
+        if writes.is_empty() {
+            self.state().settle(snapshot);
+            return Ok(());
+        }
+        let values: Vec<Option<Value>> = writes
+            .iter()
+            .map(|write| match write {
+                Write::Insert { value, .. } | Write::Replace { value, .. } => Some(value.clone()),
+                _ => None,
+            })
+            .collect();
+        match self.inner.store.commit(writes).await {
+            Ok(versions) => {
+                let written = u64::try_from(keys.len()).unwrap_or(u64::MAX);
+                metrics::counter!("store_commits_total", "backend" => backend).increment(1);
+                metrics::counter!("store_writes_total", "backend" => backend).increment(written);
+                let mut state = self.state();
+                state.stats.writes += written;
+                for ((key, value), version) in keys.into_iter().zip(values).zip(versions) {
+                    let base = match (value, version) {
+                        (Some(value), Some(version)) => Base::Present(Document { value, version }),
+                        _ => Base::Absent,
+                    };
+                    if let Some(entry) = state.entries.get_mut(&key) {
+                        entry.base = base;
+                    }
+                }
+                state.settle(snapshot);
+                Ok(())
+            }
+            Err(error) => {
+                if error.kind() == crate::ErrorKind::Conflict {
+                    metrics::counter!("store_conflicts_total", "backend" => backend).increment(1);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Drop every staged write and close the unit; later calls fail with
+    /// [`Error::UnitClosed`]. Dropping the last handle discards too.
+    pub fn discard(&self) {
+        let mut state = self.state();
+        state.clear_staged();
+        state.closed = Some("discarded");
+    }
+
+    /// Fetch, in one batch, the keys whose stored state the unit does not know and needs.
+    async fn ensure_read<K: AsRef<str>>(&self, keys: &[K], need: Need) -> Result<()> {
+        let missing: Vec<String> = {
+            let state = self.open_state()?;
+            let mut missing: Vec<String> = Vec::new();
+            for key in keys {
+                let key = key.as_ref();
+                let unknown = state.entries.get(key).is_none_or(|entry| {
+                    matches!(entry.base, Base::Unread)
+                        && (need == Need::Version || entry.visible().is_none())
+                });
+                if unknown && !missing.iter().any(|seen| seen == key) {
+                    missing.push(key.to_owned());
+                }
+            }
+            missing
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let documents = self.inner.store.get_many(&missing).await?;
+        let fetched = u64::try_from(missing.len()).unwrap_or(u64::MAX);
+        metrics::counter!("store_reads_total", "backend" => self.inner.store.backend())
+            .increment(fetched);
+        let mut state = self.state();
+        state.stats.reads += fetched;
+        for (key, document) in missing.into_iter().zip(documents) {
+            let entry = state.entries.entry(key).or_insert(Entry {
+                base: Base::Unread,
+                staged: None,
+                serial: 0,
+            });
+            if matches!(entry.base, Base::Unread) {
+                entry.base = document.map_or(Base::Absent, Base::Present);
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The lock guards plain data updated in single steps; a panic elsewhere cannot leave it
+        // half-changed in a way later calls would misread.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn open_state(&self) -> Result<MutexGuard<'_, State>> {
+        let state = self.state();
+        match state.closed {
+            Some(closed) => Err(Error::UnitClosed { state: closed }),
+            None => Ok(state),
+        }
+    }
+}
+
+impl State {
+    fn stage(&mut self, key: String, staged: Staged) {
+        self.stage_serial += 1;
+        let serial = self.stage_serial;
+        match self.entries.get_mut(&key) {
+            Some(entry) => {
+                if entry.staged.is_none() {
+                    self.staged_order.push(key);
+                }
+                entry.staged = Some(staged);
+                entry.serial = serial;
+            }
+            None => {
+                self.staged_order.push(key.clone());
+                let entry = Entry {
+                    base: Base::Unread,
+                    staged: Some(staged),
+                    serial,
+                };
+                self.entries.insert(key, entry);
+            }
+        }
+    }
+
+    /// After a commit of the staged writes in `committed` (key and serial when taken), unstage
+    /// those not staged again since; a write staged by another clone during the commit stays.
+    fn settle(&mut self, committed: Vec<(String, u64)>) {
+        for (key, serial) in committed {
+            if let Some(entry) = self.entries.get_mut(&key)
+                && entry.serial == serial
+            {
+                entry.staged = None;
+            }
+        }
+        let entries = &self.entries;
+        self.staged_order
+            .retain(|key| entries.get(key).is_some_and(|entry| entry.staged.is_some()));
+    }
+
+    fn clear_staged(&mut self) {
+        for key in std::mem::take(&mut self.staged_order) {
+            if let Some(entry) = self.entries.get_mut(&key) {
+                entry.staged = None;
+            }
+        }
+    }
+}
+
+/// The conditional write that commits `entry`'s staged change, or `None` when there is nothing to
+/// write.
+fn write_for(key: &str, entry: &Entry) -> Option<Write> {
+    let key = key.to_owned();
+    match (entry.staged.as_ref()?, &entry.base) {
+        (Staged::Put(value), Base::Unread | Base::Absent) => Some(Write::Insert {
+            key,
+            value: value.clone(),
+        }),
+        (Staged::Put(value), Base::Present(document)) if *value == document.value => None,
+        (Staged::Put(value), Base::Present(document)) => Some(Write::Replace {
+            key,
+            value: value.clone(),
+            expected_version: document.version,
+        }),
+        (Staged::Delete, Base::Present(document)) => Some(Write::Delete {
+            key,
+            expected_version: Some(document.version),
+        }),
+        (Staged::Delete, Base::Absent) => None,
+        (Staged::Delete, Base::Unread) => Some(Write::Delete {
+            key,
+            expected_version: None,
+        }),
+    }
+}
