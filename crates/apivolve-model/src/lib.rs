@@ -11,6 +11,7 @@ mod change;
 mod config;
 mod diagnostic;
 mod error;
+pub mod export;
 mod project;
 mod snapshot;
 mod yaml;
