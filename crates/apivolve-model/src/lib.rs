@@ -12,6 +12,7 @@ mod config;
 mod diagnostic;
 mod error;
 pub mod export;
+mod format_schema;
 mod project;
 mod snapshot;
 mod yaml;
@@ -21,6 +22,7 @@ pub use change::*;
 pub use config::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
+pub use format_schema::{config_file_schema, evolution_file_schema};
 pub use project::{
     CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of, parse_evolution,
 };
