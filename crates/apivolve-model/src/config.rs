@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The whole `apivolve.toml`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The API's short name; also the `vnd.NAME` of versioned media types.
@@ -55,7 +56,7 @@ fn default_base_path() -> String {
 }
 
 /// One way for a client to name a version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NegotiationMethod {
     /// `/api/v1/...`
@@ -69,7 +70,7 @@ pub enum NegotiationMethod {
 }
 
 /// Which version a request without one gets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DefaultVersion {
     /// The newest released version.
@@ -82,7 +83,7 @@ pub enum DefaultVersion {
 }
 
 /// `[negotiation]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Negotiation {
     /// The methods that are on, in order of precedence.
@@ -115,7 +116,7 @@ impl Default for Negotiation {
 }
 
 /// `[policy]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// How many of the newest majors are supported (served).
@@ -134,7 +135,7 @@ impl Default for Policy {
 }
 
 /// `[versions."X.Y.Z"]`: the lifecycle of a whole version.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionLifecycle {
     /// Deprecated since.
@@ -155,7 +156,7 @@ pub struct VersionLifecycle {
 }
 
 /// `[server]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// Store URL: `sqlite://PATH`, `postgres://...`, `memory://`.
@@ -180,7 +181,7 @@ impl Default for ServerConfig {
 }
 
 /// `[bulk]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BulkConfig {
     /// Most lines in one request.

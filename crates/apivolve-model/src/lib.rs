@@ -13,6 +13,8 @@ mod diagnostic;
 mod error;
 mod hash;
 mod history;
+pub mod export;
+mod format_schema;
 mod project;
 mod snapshot;
 mod yaml;
@@ -24,6 +26,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
 pub use hash::{file_hash, file_hashes, version_hash};
 pub use history::{FoldOptions, History, Pending, fold, fold_evolutions};
+pub use format_schema::{config_file_schema, evolution_file_schema};
 pub use project::{
     CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of,
     parse_evolution,
