@@ -11,6 +11,7 @@ mod change;
 mod config;
 mod diagnostic;
 mod error;
+mod jq;
 mod project;
 mod snapshot;
 mod yaml;
@@ -20,6 +21,7 @@ pub use change::*;
 pub use config::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
+pub use jq::{JqError, JqProgram, compile as compile_jq, expressions as jq_expressions};
 pub use project::{
     CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of, parse_evolution,
 };
