@@ -13,6 +13,7 @@ mod diagnostic;
 mod error;
 mod jq;
 mod project;
+mod servability;
 mod snapshot;
 mod yaml;
 
@@ -25,5 +26,6 @@ pub use jq::{JqError, JqProgram, compile as compile_jq, expressions as jq_expres
 pub use project::{
     CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of, parse_evolution,
 };
+pub use servability::{MissingMigration, Side, missing_migrations, reachable_types};
 pub use snapshot::*;
 pub use yaml::{Position, SourceMap};
