@@ -167,18 +167,18 @@ pub(super) fn add_enum_value(
         .hint("remove this change, or check the value"));
     }
     check_type(draft, &at, &change.value)?;
-    if let Some(down) = &change.down_map {
-        if !at.values.contains(down) {
-            return Err(ApplyError::new(
-                "/down_map",
-                format!(
-                    "`down_map` value `{}` is not in the enum of {}",
-                    show(down),
-                    at.describe
-                ),
-            )
-            .hint(format!("older versions know only {}", shown(&at.values))));
-        }
+    if let Some(down) = &change.down_map
+        && !at.values.contains(down)
+    {
+        return Err(ApplyError::new(
+            "/down_map",
+            format!(
+                "`down_map` value `{}` is not in the enum of {}",
+                show(down),
+                at.describe
+            ),
+        )
+        .hint(format!("older versions know only {}", shown(&at.values))));
     }
     let mut values = at.values.clone();
     values.push(change.value.clone());
@@ -220,21 +220,21 @@ pub(super) fn remove_enum_value(
         )
         .hint("remove the field or type instead, or give it a new schema"));
     }
-    if let Some(up) = &change.up_map {
-        if !values.contains(up) {
-            return Err(ApplyError::new(
-                "/up_map",
-                format!(
-                    "`up_map` value `{}` is not in the enum of {}",
-                    show(up),
-                    at.describe
-                ),
-            )
-            .hint(format!(
-                "after this change the enum holds {}",
-                shown(&values)
-            )));
-        }
+    if let Some(up) = &change.up_map
+        && !values.contains(up)
+    {
+        return Err(ApplyError::new(
+            "/up_map",
+            format!(
+                "`up_map` value `{}` is not in the enum of {}",
+                show(up),
+                at.describe
+            ),
+        )
+        .hint(format!(
+            "after this change the enum holds {}",
+            shown(&values)
+        )));
     }
     store(draft, &at, values)
 }

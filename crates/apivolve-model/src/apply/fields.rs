@@ -130,7 +130,7 @@ mod tests {
         assert_eq!(
             user["properties"]
                 .as_object()
-                .and_then(|p| p.keys().last())
+                .and_then(|p| p.keys().next_back())
                 .map(String::as_str),
             Some("age")
         );

@@ -101,17 +101,16 @@ pub(super) fn change_error(draft: &mut Draft<'_>, change: &ChangeError) -> Resul
     check_error_shape(draft, &change.shape, "/shape")?;
     let stored = stored_shape(&change.shape);
     let ids = targets(draft, change.endpoint.as_deref())?;
-    if let Some(id) = &change.endpoint {
-        if draft
+    if let Some(id) = &change.endpoint
+        && draft
             .endpoint(id)
             .is_some_and(|endpoint| endpoint.error == stored)
-        {
-            return Err(ApplyError::new(
-                "/shape",
-                format!("the errors of `{id}` already have this shape"),
-            )
-            .hint("remove this change"));
-        }
+    {
+        return Err(ApplyError::new(
+            "/shape",
+            format!("the errors of `{id}` already have this shape"),
+        )
+        .hint("remove this change"));
     }
     for id in &ids {
         endpoint_mut(draft, id, "/endpoint")?

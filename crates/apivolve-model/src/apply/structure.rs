@@ -238,18 +238,18 @@ pub(super) fn merge_fields(draft: &mut Draft<'_>, change: &MergeFields) -> Resul
     for (index, field) in change.fields.iter().enumerate() {
         let pointer = format!("/fields/{index}");
         let (site, _) = existing_field(draft, &change.type_name, field, "/type", &pointer)?;
-        if let Some(first) = sites.first() {
-            if first.object != site.object {
-                return Err(ApplyError::new(
-                    pointer,
-                    format!(
-                        "{} and {} are in different objects",
-                        first.describe(),
-                        site.describe()
-                    ),
-                )
-                .hint("merge fields of one object; bring them together first with `move_field`"));
-            }
+        if let Some(first) = sites.first()
+            && first.object != site.object
+        {
+            return Err(ApplyError::new(
+                pointer,
+                format!(
+                    "{} and {} are in different objects",
+                    first.describe(),
+                    site.describe()
+                ),
+            )
+            .hint("merge fields of one object; bring them together first with `move_field`"));
         }
         if sites.contains(&site) {
             return Err(
