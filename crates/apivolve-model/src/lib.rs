@@ -15,7 +15,9 @@ mod hash;
 mod history;
 pub mod export;
 mod format_schema;
+mod jq;
 mod project;
+mod servability;
 mod snapshot;
 mod yaml;
 
@@ -27,9 +29,11 @@ pub use error::{Error, Result};
 pub use hash::{file_hash, file_hashes, version_hash};
 pub use history::{FoldOptions, History, Pending, fold, fold_evolutions};
 pub use format_schema::{config_file_schema, evolution_file_schema};
+pub use jq::{JqError, JqProgram, compile as compile_jq, expressions as jq_expressions};
 pub use project::{
     CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of,
     parse_evolution,
 };
+pub use servability::{MissingMigration, Side, missing_migrations, reachable_types};
 pub use snapshot::*;
 pub use yaml::{Position, SourceMap};

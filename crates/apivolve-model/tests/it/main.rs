@@ -2,3 +2,4 @@
 //! The integration tests of `apivolve-model`, one module per area.
 
 mod export;
+mod apply;
