@@ -11,6 +11,7 @@ mod change;
 mod config;
 mod diagnostic;
 mod error;
+mod findings;
 mod project;
 mod snapshot;
 mod yaml;
@@ -20,6 +21,7 @@ pub use change::*;
 pub use config::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
+pub use findings::{Bump, Direction, Finding, Level, Location, Rule, diff, snapshot_from_yaml};
 pub use project::{
     CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of, parse_evolution,
 };
