@@ -1,0 +1,4 @@
+#![allow(clippy::unwrap_used)]
+//! The integration tests of `apivolve-model`: one binary, one module per area.
+
+mod findings;
