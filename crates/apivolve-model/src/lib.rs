@@ -16,6 +16,7 @@ mod history;
 pub mod export;
 mod format_schema;
 mod jq;
+mod findings;
 mod project;
 mod servability;
 mod snapshot;
@@ -30,6 +31,7 @@ pub use hash::{file_hash, file_hashes, version_hash};
 pub use history::{FoldOptions, History, Pending, fold, fold_evolutions};
 pub use format_schema::{config_file_schema, evolution_file_schema};
 pub use jq::{JqError, JqProgram, compile as compile_jq, expressions as jq_expressions};
+pub use findings::{Bump, Direction, Finding, Level, Location, Rule, diff, snapshot_from_yaml};
 pub use project::{
     CONFIG_FILE, Evolution, Project, RELEASE_FILE, Release, Source, VersionDir, changes_of,
     parse_evolution,

@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used)]
 //! The integration tests of `apivolve-model`, one module per area.
 
-mod export;
 mod apply;
+mod export;
+mod findings;
