@@ -1,0 +1,420 @@
+//! `apivolve check`: everything that can be wrong with an API project, in one report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::apply::apply;
+use crate::diagnostic::Diagnostic;
+use crate::findings::{Bump, diff};
+use crate::hash::{file_hashes, version_hash};
+use crate::history::{FoldOptions, History, fold};
+use crate::jq::{compile as compile_jq, expressions as jq_expressions};
+use crate::project::{Project, RELEASE_FILE, VersionDir, changes_of};
+use crate::semver_bump::{JudgedFinding, bump_between, bump_of, judge, next_version};
+use crate::servability::missing_migrations;
+use crate::snapshot::Snapshot;
+
+/// What `check` found.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    /// Every problem, errors first.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every released version, oldest first.
+    pub versions: Vec<VersionSummary>,
+    /// The pending set, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingSummary>,
+    /// The folded schemas (not serialised).
+    #[serde(skip)]
+    pub history: History,
+}
+
+impl CheckReport {
+    /// True when no diagnostic is an error.
+    pub fn is_clean(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// One released version as `check` sees it.
+#[derive(Debug, Serialize)]
+pub struct VersionSummary {
+    /// Its number.
+    pub version: semver::Version,
+    /// Its parent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<semver::Version>,
+    /// The bump its findings ask for over its parent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bump: Option<Bump>,
+    /// On latest's chain and within the support policy.
+    pub supported: bool,
+    /// The newest released version.
+    pub latest: bool,
+    /// Number of findings against its parent.
+    pub findings: usize,
+}
+
+/// The pending evolutions and what releasing them would do.
+#[derive(Debug, Serialize)]
+pub struct PendingSummary {
+    /// The version they build on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<semver::Version>,
+    /// The version `release` would create.
+    pub next: semver::Version,
+    /// The computed bump.
+    pub bump: Bump,
+    /// The pending files.
+    pub files: Vec<String>,
+    /// The findings between the parent and the pending schema.
+    pub findings: Vec<JudgedFinding>,
+}
+
+/// Options of `check`.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// The version the pending evolutions build on; latest when `None`.
+    pub pending_parent: Option<semver::Version>,
+}
+
+/// Runs every check on a loaded project. `load_diagnostics` are those of [`Project::load`].
+pub fn check(
+    project: &Project,
+    load_diagnostics: Vec<Diagnostic>,
+    options: &CheckOptions,
+) -> CheckReport {
+    let mut diagnostics = load_diagnostics;
+    check_hashes(project, &mut diagnostics);
+    check_jq(project, &mut diagnostics);
+    let fold_options = FoldOptions {
+        pending_parent: options.pending_parent.clone(),
+    };
+    let (history, fold_diagnostics) = fold(project, &fold_options);
+    diagnostics.extend(fold_diagnostics);
+
+    let supported = supported_versions(project, &history);
+    let mut versions = Vec::new();
+    for dir in &project.versions {
+        let (bump, findings) = match (&dir.release.parent, history.snapshot(&dir.version)) {
+            (Some(parent), Some(snapshot)) => match history.snapshot(parent) {
+                Some(before) => {
+                    let judged = judge(diff(before, snapshot), &dir.evolutions);
+                    let bump = bump_of(&judged);
+                    check_bump(dir, parent, bump, &judged, &mut diagnostics);
+                    (Some(bump), judged.len())
+                }
+                None => (None, 0),
+            },
+            _ => (None, 0),
+        };
+        versions.push(VersionSummary {
+            version: dir.version.clone(),
+            parent: dir.release.parent.clone(),
+            bump,
+            supported: supported.contains(&dir.version),
+            latest: history.latest() == Some(&dir.version),
+            findings,
+        });
+    }
+
+    check_servability(project, &history, &supported, &mut diagnostics);
+    check_lifecycle_dates(project, &mut diagnostics);
+    check_live_versions(project, &history, &supported, &mut diagnostics);
+
+    let pending = history.pending.as_ref().map(|pending| {
+        let judged = judge(
+            diff(&history.pending_base(), &pending.snapshot),
+            &project.pending,
+        );
+        let bump = bump_of(&judged);
+        PendingSummary {
+            parent: pending.parent.clone(),
+            next: next_version(pending.parent.as_ref(), bump),
+            bump,
+            files: project
+                .pending
+                .iter()
+                .map(|evolution| evolution.path.display().to_string())
+                .collect(),
+            findings: judged,
+        }
+    });
+
+    diagnostics.sort_by(|a, b| {
+        (a.severity, &a.file, a.position.map(|p| p.offset)).cmp(&(
+            b.severity,
+            &b.file,
+            b.position.map(|p| p.offset),
+        ))
+    });
+    CheckReport {
+        diagnostics,
+        versions,
+        pending,
+        history,
+    }
+}
+
+/// The versions that are served: latest's chain, within the last `supported_majors` majors, not retired.
+pub fn supported_versions(project: &Project, history: &History) -> BTreeSet<semver::Version> {
+    let majors: BTreeSet<u64> = history.chain.iter().map(|version| version.major).collect();
+    let keep: BTreeSet<u64> = majors
+        .iter()
+        .rev()
+        .take(project.config.policy.supported_majors.max(1) as usize)
+        .copied()
+        .collect();
+    history
+        .chain
+        .iter()
+        .filter(|version| keep.contains(&version.major))
+        .filter(|version| {
+            !project
+                .config
+                .versions
+                .get(&version.to_string())
+                .is_some_and(|lifecycle| lifecycle.retired)
+        })
+        .cloned()
+        .collect()
+}
+
+fn check_hashes(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    let hashes: BTreeMap<&semver::Version, &str> = project
+        .versions
+        .iter()
+        .map(|dir| (&dir.version, dir.release.hash.as_str()))
+        .collect();
+    for dir in &project.versions {
+        let release_file = dir.dir.join(RELEASE_FILE);
+        let actual = file_hashes(&dir.evolutions);
+        for (name, hash) in &actual {
+            match dir.release.files.get(name) {
+                Some(recorded) if recorded == hash => {}
+                Some(_) => diagnostics.push(
+                    Diagnostic::error("hash-mismatch", format!("`{}` changed after version `{}` was released", dir.dir.join(name).display(), dir.version))
+                        .in_file(dir.dir.join(name))
+                        .with_hint("released evolutions are frozen: undo the edit and put the change in a new pending evolution"),
+                ),
+                None => diagnostics.push(
+                    Diagnostic::error("unreleased-file", format!("`{name}` was added to version `{}` after its release", dir.version))
+                        .in_file(dir.dir.join(name))
+                        .with_hint("move the file to the project's top level so the next `apivolve release` takes it"),
+                ),
+            }
+        }
+        for name in dir
+            .release
+            .files
+            .keys()
+            .filter(|name| !actual.contains_key(*name))
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "missing-file",
+                    format!("`{name}` of version `{}` is missing", dir.version),
+                )
+                .in_file(&release_file)
+                .with_hint(
+                    "restore the file from version control; released history cannot lose files",
+                ),
+            );
+        }
+        let parent_hash = dir
+            .release
+            .parent
+            .as_ref()
+            .and_then(|parent| hashes.get(parent).copied());
+        if dir.release.parent.is_some()
+            && parent_hash.is_some()
+            && dir.release.parent_hash.as_deref() != parent_hash
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "parent-hash-mismatch",
+                    format!(
+                        "version `{}` was released on a parent whose content has since changed",
+                        dir.version
+                    ),
+                )
+                .in_file(&release_file)
+                .with_hint(
+                    "the parent version's files were edited after this release: undo that edit",
+                ),
+            );
+        }
+        if actual == dir.release.files
+            && version_hash(&dir.version, dir.release.parent_hash.as_deref(), &actual)
+                != dir.release.hash
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "hash-mismatch",
+                    format!(
+                        "the hash of version `{}` does not match its content",
+                        dir.version
+                    ),
+                )
+                .in_file(&release_file)
+                .with_hint("`release.toml` was edited by hand: restore it from version control"),
+            );
+        }
+    }
+}
+
+fn check_jq(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    let released = project
+        .versions
+        .iter()
+        .flat_map(|dir| changes_of(&dir.evolutions));
+    for (evolution, index, change) in released.chain(changes_of(&project.pending)) {
+        for (pointer, expression) in jq_expressions(change) {
+            if let Err(error) = compile_jq(&expression.0) {
+                let pointer = format!("/changes/{index}/{}{pointer}", change.kind());
+                diagnostics.push(evolution.diagnostic(
+                    Diagnostic::error("invalid-jq", format!("jq expression does not compile: {}", error.message))
+                        .with_hint("jq expressions take the old value as `.` and produce the new one; test with `jq` on a sample"),
+                    &pointer,
+                ));
+            }
+        }
+    }
+}
+
+fn check_bump(
+    dir: &VersionDir,
+    parent: &semver::Version,
+    bump: Bump,
+    findings: &[JudgedFinding],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let released = bump_between(parent, &dir.version);
+    if released < bump {
+        let worst = findings
+            .iter()
+            .filter(|finding| finding.bump() == bump)
+            .map(|finding| finding.finding.message.clone())
+            .next()
+            .unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::error("bump-too-small", format!("version `{}` is a {released:?} release over `{parent}` but its changes need a {bump:?} bump: {worst}", dir.version).to_lowercase())
+                .in_file(dir.dir.join(RELEASE_FILE))
+                .with_hint("suppress the finding with a reason in the evolution (`suppress: [{rule: ..., reason: ...}]`) or release it as a new major"),
+        );
+    }
+}
+
+fn check_servability(
+    project: &Project,
+    history: &History,
+    supported: &BTreeSet<semver::Version>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(oldest) = history
+        .chain
+        .iter()
+        .find(|version| supported.contains(*version))
+    else {
+        return;
+    };
+    let Some(mut snapshot) = history.snapshot(oldest).cloned() else {
+        return;
+    };
+    let later = history
+        .chain
+        .iter()
+        .skip_while(|version| *version != oldest)
+        .skip(1);
+    for version in later {
+        let Some(dir) = project.version(version) else {
+            continue;
+        };
+        for (evolution, index, change) in dir.changes() {
+            let before = snapshot.clone();
+            if apply(&mut snapshot, change).is_err() {
+                continue;
+            }
+            for missing in missing_migrations(change, &before, &snapshot) {
+                let older: Vec<String> = supported
+                    .iter()
+                    .filter(|v| *v < version)
+                    .map(ToString::to_string)
+                    .collect();
+                let pointer = format!("/changes/{index}/{}{}", change.kind(), missing.pointer);
+                let diagnostic = Diagnostic {
+                    severity: missing.severity,
+                    code: "not-servable",
+                    message: format!(
+                        "{} (needed to serve {} from `{version}`)",
+                        missing.message,
+                        older.join(", ")
+                    ),
+                    file: None,
+                    position: None,
+                    hint: Some(missing.hint),
+                };
+                diagnostics.push(evolution.diagnostic(diagnostic, &pointer));
+            }
+        }
+    }
+}
+
+fn check_lifecycle_dates(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    for (version, lifecycle) in &project.config.versions {
+        if let (Some(deprecated), Some(sunset)) = (lifecycle.deprecated, lifecycle.sunset) {
+            if sunset < deprecated {
+                diagnostics.push(
+                    Diagnostic::error("sunset-before-deprecation", format!("version `{version}` sunsets on {sunset}, before its deprecation on {deprecated}"))
+                        .in_file(crate::project::CONFIG_FILE)
+                        .with_hint("a version is deprecated first and sunset later: fix one of the dates"),
+                );
+            }
+        }
+        if semver::Version::parse(version).map_or(true, |number| project.version(&number).is_none())
+        {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "unknown-version",
+                    format!("`[versions.\"{version}\"]` names a version that is not released"),
+                )
+                .in_file(crate::project::CONFIG_FILE)
+                .with_hint("use the number of a released version folder, without the `v`"),
+            );
+        }
+    }
+}
+
+/// Lint: an endpoint whose shape differs across too many supported versions.
+fn check_live_versions(
+    project: &Project,
+    history: &History,
+    supported: &BTreeSet<semver::Version>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let limit = project.config.policy.max_live_versions_per_endpoint;
+    let chain: Vec<&Snapshot> = history
+        .chain
+        .iter()
+        .filter(|v| supported.contains(*v))
+        .filter_map(|v| history.snapshot(v))
+        .collect();
+    let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
+    for pair in chain.windows(2) {
+        let changed: BTreeSet<String> = diff(pair[0], pair[1])
+            .into_iter()
+            .filter_map(|finding| finding.location.endpoint)
+            .collect();
+        for endpoint in changed {
+            *shapes.entry(endpoint).or_insert(1) += 1;
+        }
+    }
+    for (endpoint, count) in shapes.into_iter().filter(|(_, count)| *count > limit) {
+        diagnostics.push(
+            Diagnostic::warning("too-many-live-versions", format!("endpoint `{endpoint}` has {count} different shapes across the supported versions (policy: at most {limit})"))
+                .in_file(crate::project::CONFIG_FILE)
+                .with_hint("deprecate and retire older versions, or raise `policy.max_live_versions_per_endpoint`"),
+        );
+    }
+}
