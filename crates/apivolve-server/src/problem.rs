@@ -288,6 +288,13 @@ impl From<ProblemDetails> for Problem {
     }
 }
 
+/// A start-up error met while serving is the server's fault: 500, the error logged only.
+impl From<crate::Error> for Problem {
+    fn from(error: crate::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -427,6 +434,19 @@ mod tests {
         let (status, headers, _) = sent(problem).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(headers[header::ALLOW], "GET, POST");
+    }
+
+    #[test]
+    fn start_up_errors_become_opaque_500s() {
+        let problem = Problem::from(crate::Error::Schema {
+            message: "bad `$ref` to /etc".to_owned(),
+        });
+        assert_eq!(problem.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(problem.detail, "the server could not complete the request");
+        assert_eq!(
+            problem.internal.as_deref(),
+            Some("invalid JSON Schema: bad `$ref` to /etc")
+        );
     }
 
     #[test]

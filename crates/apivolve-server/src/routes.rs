@@ -5,6 +5,7 @@
 //! grouped by segment count and ordered so that literals win over parameters, from the left.
 //! A trailing slash is ignored. Parameters are percent-decoded.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use apivolve_model::Endpoint;
@@ -58,12 +59,12 @@ struct Route {
 
 impl Route {
     /// Whether the (decoded) path segments match.
-    fn matches(&self, segments: &[String]) -> bool {
+    fn matches(&self, segments: &[Cow<'_, str>]) -> bool {
         self.segments
             .iter()
             .zip(segments)
             .all(|(template, segment)| match template {
-                Segment::Literal(literal) => literal == segment,
+                Segment::Literal(literal) => literal == segment.as_ref(),
                 Segment::Parameter => !segment.is_empty(),
             })
     }
@@ -184,13 +185,13 @@ impl RouteTable {
 }
 
 /// The match for `target` on `route`, with its parameters.
-fn found(target: &Target, route: &Route, segments: &[String]) -> RouteMatch {
+fn found(target: &Target, route: &Route, segments: &[Cow<'_, str>]) -> RouteMatch {
     let values = route
         .segments
         .iter()
         .zip(segments)
         .filter(|(template, _)| matches!(template, Segment::Parameter))
-        .map(|(_, value)| value.clone());
+        .map(|(_, value)| value.clone().into_owned());
     RouteMatch::Found {
         endpoint: target.endpoint.clone(),
         params: target.names.iter().cloned().zip(values).collect(),
@@ -217,10 +218,10 @@ fn parse_template(template: &str) -> (Vec<Segment>, Vec<String>) {
     (segments, names)
 }
 
-/// Splits a request path into percent-decoded segments.
-fn split_path(path: &str) -> Vec<String> {
+/// Splits a request path into percent-decoded segments (borrowed unless decoding changed them).
+fn split_path(path: &str) -> Vec<Cow<'_, str>> {
     trimmed_segments(path)
-        .map(|segment| percent_decode_str(segment).decode_utf8_lossy().into_owned())
+        .map(|segment| percent_decode_str(segment).decode_utf8_lossy())
         .collect()
 }
 
