@@ -1,3 +1,24 @@
-//! The `apivolve` command.
+//! The `apivolve` command: check, release, export and explain an API project.
+//!
+//! Exit codes: 0 when all is well, 1 when the project has a problem, 2 when the command itself is
+//! misused (unknown flag, missing folder).
 
-fn main() {}
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod commands;
+mod render;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -58,6 +58,10 @@ pub enum Change {
     ChangePath(ChangePath),
     /// Changes one of an endpoint's methods.
     ChangeMethod(ChangeMethod),
+    /// Adds a method to an endpoint (the same operation answers one more method).
+    AddMethod(MethodChange),
+    /// Removes one of an endpoint's methods.
+    RemoveMethod(MethodChange),
     /// Adds a path, query or header parameter.
     AddParam(AddParam),
     /// Removes a parameter.
@@ -331,6 +335,16 @@ pub struct ChangeMethod {
     pub to: String,
 }
 
+/// `add_method` and `remove_method`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MethodChange {
+    /// The endpoint id.
+    pub endpoint: String,
+    /// The method, upper case.
+    pub method: String,
+}
+
 /// `add_param`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -591,6 +605,8 @@ impl Change {
             Self::RemoveEndpoint(_) => "remove_endpoint",
             Self::ChangePath(_) => "change_path",
             Self::ChangeMethod(_) => "change_method",
+            Self::AddMethod(_) => "add_method",
+            Self::RemoveMethod(_) => "remove_method",
             Self::AddParam(_) => "add_param",
             Self::RemoveParam(_) => "remove_param",
             Self::RenameParam(_) => "rename_param",

@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::findings::{Bump, Direction, Level, diff};
+use crate::findings::{Bump, Direction, Level};
 use crate::history::History;
 use crate::project::Project;
-use crate::semver_bump::{JudgedFinding, bump_of, judge};
+use crate::semver_bump::{JudgedFinding, bump_of, judged_findings};
 
 /// The changelog of one version.
 #[derive(Debug, Serialize)]
@@ -54,7 +54,7 @@ pub fn changelog(
             .and_then(|parent| history.snapshot(parent))
             .cloned()
             .unwrap_or_default();
-        let mut findings = judge(diff(&before, after), &dir.evolutions);
+        let mut findings = judged_findings(&before, after, &dir.evolutions);
         findings.sort_by_key(|judged| (judged.finding.level, judged.suppressed.is_some()));
         entries.push(VersionChangelog {
             version: version.clone(),

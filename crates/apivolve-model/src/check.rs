@@ -11,7 +11,7 @@ use crate::hash::{file_hashes, version_hash};
 use crate::history::{FoldOptions, History, fold};
 use crate::jq::{compile as compile_jq, expressions as jq_expressions};
 use crate::project::{Project, RELEASE_FILE, VersionDir, changes_of};
-use crate::semver_bump::{JudgedFinding, bump_between, bump_of, judge, next_version};
+use crate::semver_bump::{JudgedFinding, bump_between, bump_of, judged_findings, next_version};
 use crate::servability::missing_migrations;
 use crate::snapshot::Snapshot;
 
@@ -100,7 +100,7 @@ pub fn check(
         let (bump, findings) = match (&dir.release.parent, history.snapshot(&dir.version)) {
             (Some(parent), Some(snapshot)) => match history.snapshot(parent) {
                 Some(before) => {
-                    let judged = judge(diff(before, snapshot), &dir.evolutions);
+                    let judged = judged_findings(before, snapshot, &dir.evolutions);
                     let bump = bump_of(&judged);
                     check_bump(dir, parent, bump, &judged, &mut diagnostics);
                     (Some(bump), judged.len())
@@ -124,10 +124,7 @@ pub fn check(
     check_live_versions(project, &history, &supported, &mut diagnostics);
 
     let pending = history.pending.as_ref().map(|pending| {
-        let judged = judge(
-            diff(&history.pending_base(), &pending.snapshot),
-            &project.pending,
-        );
+        let judged = judged_findings(&history.pending_base(), &pending.snapshot, &project.pending);
         let bump = bump_of(&judged);
         PendingSummary {
             parent: pending.parent.clone(),
@@ -363,14 +360,14 @@ fn check_servability(
 
 fn check_lifecycle_dates(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
     for (version, lifecycle) in &project.config.versions {
-        if let (Some(deprecated), Some(sunset)) = (lifecycle.deprecated, lifecycle.sunset) {
-            if sunset < deprecated {
-                diagnostics.push(
+        if let (Some(deprecated), Some(sunset)) = (lifecycle.deprecated, lifecycle.sunset)
+            && sunset < deprecated
+        {
+            diagnostics.push(
                     Diagnostic::error("sunset-before-deprecation", format!("version `{version}` sunsets on {sunset}, before its deprecation on {deprecated}"))
                         .in_file(crate::project::CONFIG_FILE)
                         .with_hint("a version is deprecated first and sunset later: fix one of the dates"),
                 );
-            }
         }
         if semver::Version::parse(version).map_or(true, |number| project.version(&number).is_none())
         {

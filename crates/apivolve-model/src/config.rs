@@ -139,10 +139,18 @@ impl Default for Policy {
 #[serde(deny_unknown_fields)]
 pub struct VersionLifecycle {
     /// Deprecated since.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "toml_date::deserialize"
+    )]
     pub deprecated: Option<NaiveDate>,
     /// Stops on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "toml_date::deserialize"
+    )]
     pub sunset: Option<NaiveDate>,
     /// Retired: every call answers 410.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -202,5 +210,39 @@ impl Default for BulkConfig {
             max_total_bytes: 1 << 30,
             concurrency: 16,
         }
+    }
+}
+
+/// Dates written as TOML dates (`2026-12-01`) or as strings (`"2026-12-01"`).
+mod toml_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Toml(toml::value::Datetime),
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
+        let text = match Written::deserialize(deserializer)? {
+            Written::Text(text) => text,
+            Written::Toml(datetime) => match datetime.date {
+                Some(date) if datetime.time.is_none() => date.to_string(),
+                _ => {
+                    return Err(serde::de::Error::custom(
+                        "expected a date such as `2027-01-31`, without a time",
+                    ));
+                }
+            },
+        };
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                serde::de::Error::custom(format!("`{text}` is not a date such as `2027-01-31`"))
+            })
     }
 }

@@ -384,6 +384,8 @@ pub fn expressions(change: &Change) -> Vec<(String, &Jq)> {
         | Change::RemoveEndpoint(_)
         | Change::ChangePath(_)
         | Change::ChangeMethod(_)
+        | Change::AddMethod(_)
+        | Change::RemoveMethod(_)
         | Change::AddParam(_)
         | Change::RemoveParam(_)
         | Change::RenameParam(_)

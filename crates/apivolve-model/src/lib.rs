@@ -35,7 +35,9 @@ pub use check::{
 pub use config::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
-pub use findings::{Bump, Direction, Finding, Level, Location, Rule, diff, snapshot_from_yaml};
+pub use findings::{
+    Bump, Direction, Finding, Level, Location, Rule, declared_findings, diff, snapshot_from_yaml,
+};
 pub use format_schema::{config_file_schema, evolution_file_schema};
 pub use hash::{file_hash, file_hashes, version_hash};
 pub use history::{FoldOptions, History, Pending, fold, fold_evolutions};
@@ -47,7 +49,7 @@ pub use project::{
 pub use release::{
     PlanError, ReleaseOptions, ReleasePlan, execute_release, plan_release, release_toml,
 };
-pub use semver_bump::{JudgedFinding, bump_between, bump_of, judge, next_version};
+pub use semver_bump::{JudgedFinding, bump_between, bump_of, judge, judged_findings, next_version};
 pub use servability::{MissingMigration, Side, missing_migrations, reachable_types};
 pub use snapshot::*;
 pub use yaml::{Position, SourceMap};

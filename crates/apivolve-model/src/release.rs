@@ -62,12 +62,12 @@ pub fn plan_release(
             "nothing to release: there are no pending evolutions".to_owned(),
         )));
     }
-    if let Some(parent) = &options.parent {
-        if project.version(parent).is_none() {
-            return Err(PlanError::Refused(Error::UnknownVersion(
-                parent.to_string(),
-            )));
-        }
+    if let Some(parent) = &options.parent
+        && project.version(parent).is_none()
+    {
+        return Err(PlanError::Refused(Error::UnknownVersion(
+            parent.to_string(),
+        )));
     }
     let report = check(
         project,

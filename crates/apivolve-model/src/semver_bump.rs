@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use crate::findings::{Bump, Finding, Level};
-use crate::project::Evolution;
+use crate::findings::{Bump, Finding, Level, declared_findings, diff};
+use crate::project::{Evolution, changes_of};
+use crate::snapshot::Snapshot;
 
 /// A finding and whether an evolution accepted it on purpose.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -24,6 +25,20 @@ impl JudgedFinding {
             _ => self.finding.bump(),
         }
     }
+}
+
+/// The findings of a set of evolutions that turned `before` into `after`: the schema diff and
+/// what the changes declare, judged against the evolutions' suppressions.
+pub fn judged_findings(
+    before: &Snapshot,
+    after: &Snapshot,
+    evolutions: &[Evolution],
+) -> Vec<JudgedFinding> {
+    let mut findings = diff(before, after);
+    findings.extend(declared_findings(
+        changes_of(evolutions).map(|(_, _, change)| change),
+    ));
+    judge(findings, evolutions)
 }
 
 /// Matches findings against the `suppress` entries of `evolutions`.

@@ -12,7 +12,7 @@ use super::refs::check_refs;
 use super::status::{check_error_shape, stored_shape};
 use super::types::check_schema;
 use super::util::{check_status, endpoint_mut, find_endpoint, quoted};
-use crate::change::{ChangeMethod, ChangePath, RemoveEndpoint};
+use crate::change::{ChangeMethod, ChangePath, MethodChange, RemoveEndpoint};
 use crate::snapshot::{Endpoint, ParameterLocation};
 
 /// The parameter names of a path template (`/users/{id}` gives `id`), or what is wrong with it.
@@ -349,6 +349,71 @@ pub(super) fn change_method(
     Ok(())
 }
 
+/// `add_method`: the endpoint answers one more method.
+pub(super) fn add_method(draft: &mut Draft<'_>, change: &MethodChange) -> Result<(), ApplyError> {
+    let endpoint = find_endpoint(draft, &change.endpoint, "/endpoint")?;
+    check_method(&change.method, "/method")?;
+    if endpoint.methods.contains(&change.method) {
+        return Err(ApplyError::new(
+            "/method",
+            format!(
+                "endpoint `{}` already answers `{}`",
+                change.endpoint, change.method
+            ),
+        )
+        .hint("remove this change, or add another method"));
+    }
+    let path = endpoint.path.clone();
+    route_conflict(
+        draft,
+        &change.endpoint,
+        &path,
+        std::slice::from_ref(&change.method),
+        "/method",
+    )?;
+    endpoint_mut(draft, &change.endpoint, "/endpoint")?
+        .methods
+        .push(change.method.clone());
+    Ok(())
+}
+
+/// `remove_method`: the endpoint stops answering one method (at least one stays).
+pub(super) fn remove_method(
+    draft: &mut Draft<'_>,
+    change: &MethodChange,
+) -> Result<(), ApplyError> {
+    let endpoint = find_endpoint(draft, &change.endpoint, "/endpoint")?;
+    let Some(index) = endpoint
+        .methods
+        .iter()
+        .position(|method| *method == change.method)
+    else {
+        let methods: Vec<&str> = endpoint.methods.iter().map(String::as_str).collect();
+        return Err(ApplyError::new(
+            "/method",
+            format!(
+                "endpoint `{}` does not answer `{}`",
+                change.endpoint, change.method
+            ),
+        )
+        .hint(format!("it answers {}", quoted(&methods))));
+    };
+    if endpoint.methods.len() == 1 {
+        return Err(ApplyError::new(
+            "/method",
+            format!(
+                "`{}` is the only method of endpoint `{}`",
+                change.method, change.endpoint
+            ),
+        )
+        .hint("use `remove_endpoint` to remove the endpoint itself"));
+    }
+    endpoint_mut(draft, &change.endpoint, "/endpoint")?
+        .methods
+        .remove(index);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -543,6 +608,24 @@ mod tests {
         );
         // POST /orders does not clash with GET /orders.
         applied(json!({"change_path": {"endpoint": "users.create", "path": "/orders"}}));
+    }
+
+    #[test]
+    fn add_and_remove_methods() {
+        let snapshot =
+            applied(json!({"add_method": {"endpoint": "users.create", "method": "PUT"}}));
+        assert_eq!(snapshot.endpoints["users.create"].methods, ["POST", "PUT"]);
+        let error = fails(json!({"add_method": {"endpoint": "users.create", "method": "POST"}}));
+        assert_error(&error, "/method", "already answers `POST`", "");
+        let error = fails(json!({"remove_method": {"endpoint": "users.create", "method": "POST"}}));
+        assert_error(&error, "/method", "the only method", "remove_endpoint");
+        let error = fails(json!({"remove_method": {"endpoint": "users.create", "method": "GET"}}));
+        assert_error(
+            &error,
+            "/method",
+            "does not answer `GET`",
+            "it answers `POST`",
+        );
     }
 
     #[test]

@@ -113,6 +113,8 @@ fn dispatch(draft: &mut Draft<'_>, change: &Change) -> Result<(), ApplyError> {
         Change::RemoveEndpoint(change) => endpoints::remove_endpoint(draft, change),
         Change::ChangePath(change) => endpoints::change_path(draft, change),
         Change::ChangeMethod(change) => endpoints::change_method(draft, change),
+        Change::AddMethod(change) => endpoints::add_method(draft, change),
+        Change::RemoveMethod(change) => endpoints::remove_method(draft, change),
         Change::AddParam(change) => params::add_param(draft, change),
         Change::RemoveParam(change) => params::remove_param(draft, change),
         Change::RenameParam(change) => params::rename_param(draft, change),

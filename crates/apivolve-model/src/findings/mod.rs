@@ -41,6 +41,7 @@
 
 mod composition;
 mod constraints;
+mod declared;
 mod endpoints;
 mod lifecycle;
 mod parameters;
@@ -51,6 +52,7 @@ mod walk;
 
 use serde::Serialize;
 
+pub use declared::declared_findings;
 pub use rule::Rule;
 
 use crate::snapshot::Snapshot;

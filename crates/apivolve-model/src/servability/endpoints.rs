@@ -1,11 +1,21 @@
 //! Rules for the changes that touch endpoints: parameters, bodies, errors, `custom`, removal.
 
 use super::{Context, MissingMigration, RETIRE, Side, schema_change};
-use crate::change::{AddParam, ChangeError, Custom, RemoveEndpoint, SetRequest, SetResponse};
+use crate::change::{
+    AddParam, ChangeError, Custom, MethodChange, RemoveEndpoint, SetRequest, SetResponse,
+};
 use crate::snapshot::ParameterLocation;
 
-pub(super) fn remove_endpoint(change: &RemoveEndpoint) -> Vec<MissingMigration> {
-    if change.successor.is_some() {
+pub(super) fn remove_endpoint(
+    context: &Context<'_>,
+    change: &RemoveEndpoint,
+) -> Vec<MissingMigration> {
+    let already_retired = context
+        .before
+        .endpoints
+        .get(&change.endpoint)
+        .is_some_and(|endpoint| endpoint.lifecycle.retired.is_some());
+    if change.successor.is_some() || already_retired {
         return Vec::new();
     }
     vec![MissingMigration::warning(
@@ -16,6 +26,18 @@ pub(super) fn remove_endpoint(change: &RemoveEndpoint) -> Vec<MissingMigration> 
             change.endpoint
         ),
         "name a `successor:` if another endpoint does its job; otherwise there is nothing to do",
+    )]
+}
+
+pub(super) fn remove_method(change: &MethodChange) -> Vec<MissingMigration> {
+    vec![MissingMigration::warning(
+        Side::Request,
+        "/method",
+        format!(
+            "older versions will answer `405 Method Not Allowed` for `{}` of `{}`",
+            change.method, change.endpoint
+        ),
+        "keep the method if older clients still call it (see the usage report)",
     )]
 }
 

@@ -163,7 +163,8 @@ fn check(context: &Context<'_>, change: &Change) -> Vec<MissingMigration> {
         Change::SetResponse(change) => endpoints::set_response(context, change),
         Change::ChangeError(change) => endpoints::change_error(context, change),
         Change::Custom(change) => endpoints::custom(context, change),
-        Change::RemoveEndpoint(change) => endpoints::remove_endpoint(change),
+        Change::RemoveEndpoint(change) => endpoints::remove_endpoint(context, change),
+        Change::RemoveMethod(change) => endpoints::remove_method(change),
         // Derived: type changes follow `$ref`s, renames and moves rename back, routes and
         // statuses map, lifecycles are headers; split and merge carry their own jq.
         Change::AddType(_)
@@ -176,6 +177,7 @@ fn check(context: &Context<'_>, change: &Change) -> Vec<MissingMigration> {
         | Change::AddEndpoint(_)
         | Change::ChangePath(_)
         | Change::ChangeMethod(_)
+        | Change::AddMethod(_)
         | Change::RemoveParam(_)
         | Change::RenameParam(_)
         | Change::RemoveResponse(_)

@@ -57,6 +57,20 @@ fn fixture_corpus() {
             seen.insert(finding.rule);
         }
     }
+    // Rules that changes declare instead of the schema showing them.
+    let declared: apivolve_model::EvolutionFile = serde_json::from_value(serde_json::json!({
+        "description": "declared",
+        "changes": [
+            {"change_status": {"endpoint": "a", "from": 418, "to": 409}},
+            {"custom": {"description": "b", "endpoint": "a", "impact": "breaking", "up": "."}},
+            {"custom": {"description": "c", "type": "T", "impact": "additive", "down": "."}},
+            {"custom": {"description": "d", "impact": "patch"}},
+        ],
+    }))
+    .unwrap();
+    for finding in apivolve_model::declared_findings(&declared.changes) {
+        seen.insert(finding.rule);
+    }
     let missing: Vec<&str> = Rule::all()
         .iter()
         .filter(|rule| !seen.contains(rule))

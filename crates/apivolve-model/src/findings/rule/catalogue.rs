@@ -93,6 +93,30 @@ pub(super) fn meta(rule: Rule) -> Meta {
             &c::ENDPOINT_ADDED,
             "It is not breaking: old clients never call it.",
         ),
+        Rule::StatusCodeChanged => response(
+            Breaking,
+            Major,
+            &c::STATUS_CODE_CHANGED,
+            "Old clients branch on the status code they know.",
+        ),
+        Rule::CustomBreakingChange => endpoint(
+            Breaking,
+            Major,
+            &c::CUSTOM_CHANGE,
+            "Its author says so: the behaviour changes in a way old clients notice.",
+        ),
+        Rule::CustomAdditiveChange => endpoint(
+            NonBreaking,
+            Minor,
+            &c::CUSTOM_CHANGE,
+            "Its author says it only adds capability.",
+        ),
+        Rule::CustomPatchChange => endpoint(
+            NonBreaking,
+            Patch,
+            &c::CUSTOM_CHANGE,
+            "Its author says it changes nothing a client can see.",
+        ),
         Rule::EndpointRemoved => endpoint(
             Breaking,
             Major,

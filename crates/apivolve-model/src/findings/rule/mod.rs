@@ -49,6 +49,11 @@ macro_rules! rules {
 }
 
 rules! {
+    // Declared by changes rather than seen in the schema.
+    StatusCodeChanged = "response-status-code-changed": "an endpoint answers another status code where it used to answer one",
+    CustomBreakingChange = "custom-breaking-change": "a `custom` change that its author declared breaking",
+    CustomAdditiveChange = "custom-additive-change": "a `custom` change that its author declared additive",
+    CustomPatchChange = "custom-patch-change": "a `custom` change that its author declared a patch",
     // Endpoints and routes.
     EndpointAdded = "endpoint-added": "an endpoint was added",
     EndpointRemoved = "endpoint-removed": "an endpoint was removed",

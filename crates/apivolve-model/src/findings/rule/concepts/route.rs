@@ -185,3 +185,19 @@ pub(crate) const ERROR_SHAPE_CHANGED: Concept = Concept {
     example: "```yaml\n# before\nerror: ~\n# after\nerror: { media_type: text/plain }\n```",
     migration: "Give older versions their error shape back with `change_error` and a `down:` expression.",
 };
+
+pub(crate) const STATUS_CODE_CHANGED: Concept = Concept {
+    what: "Reports a `change_status`: the new version answers another status code where the old one \
+           answered the first.",
+    example: "```yaml\n- change_status: { endpoint: getNext, from: 418, to: 409 }\n```",
+    migration: "Nothing for older versions: their responses are mapped back to the old status. \
+                Clients moving to the new version must expect the new code.",
+};
+
+pub(crate) const CUSTOM_CHANGE: Concept = Concept {
+    what: "Reports a `custom` change at the impact its author declared: behaviour a schema cannot \
+           show, migrated by jq or a registered function.",
+    example: "```yaml\n- custom:\n    description: ranges are no longer sorted\n    endpoint: getNext\n    impact: breaking\n    up: '.ranges |= sort_by(.from)'\n```",
+    migration: "Older versions are served through the change's `up`/`down`. Clients moving to the \
+                new version read its description in the changelog.",
+};

@@ -1,0 +1,34 @@
+//! apivolve's benchmarks. Each subcommand starts what it needs, measures ours and a baseline in
+//! the same run, and ends with one summary line of `key=value` figures.
+//!
+//! Run with `cargo run --release -p apivolve-bench -- NAME`.
+
+use clap::{Parser, Subcommand};
+
+mod check;
+mod store;
+
+#[derive(Debug, Parser)]
+#[command(about = "apivolve benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// `apivolve check` on a generated project (200 types x 50 versions), beside loading alone.
+    Check(check::Args),
+    /// Store commits per second, with and without group commit; reads and writes per unit.
+    Store,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().bench {
+        Bench::Check(args) => check::run(&args),
+        Bench::Store => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(store::run()),
+    }
+}

@@ -1,0 +1,35 @@
+//! `apivolve changelog`.
+
+use std::process::ExitCode;
+
+use apivolve_model::{CheckOptions, changelog, changelog_markdown, check};
+
+use super::{EXIT_PROBLEM, load, report_diagnostics};
+use crate::cli::{ChangelogArgs, ChangelogFormat};
+
+pub(super) fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
+    let (project, diagnostics) = load(&args.project.project)?;
+    let report = check(&project, diagnostics, &CheckOptions::default());
+    if report.diagnostics.iter().any(|d| d.is_error()) {
+        report_diagnostics(&project, &report.diagnostics);
+        return Ok(ExitCode::from(EXIT_PROBLEM));
+    }
+    let entries = changelog(
+        &project,
+        &report.history,
+        args.from.as_ref(),
+        args.to.as_ref(),
+    );
+    match args.format {
+        ChangelogFormat::Markdown => {
+            let title = project
+                .config
+                .title
+                .clone()
+                .unwrap_or_else(|| project.config.name.clone());
+            print!("{}", changelog_markdown(&title, &entries));
+        }
+        ChangelogFormat::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,57 @@
+//! `apivolve check`.
+
+use std::process::ExitCode;
+
+use apivolve_model::{CheckOptions, check};
+
+use super::{EXIT_PROBLEM, load, report_diagnostics};
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::render;
+
+pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let (project, diagnostics) = load(&args.project.project)?;
+    let report = check(
+        &project,
+        diagnostics,
+        &CheckOptions {
+            pending_parent: args.parent,
+        },
+    );
+    match args.format {
+        CheckFormat::Text => {
+            print!("{}", render::summary(&project.config.name, &report));
+            report_diagnostics(&project, &report.diagnostics);
+            let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+            let warnings = report.diagnostics.len() - errors;
+            if errors + warnings > 0 {
+                println!("{errors} error(s), {warnings} warning(s)");
+            } else {
+                println!("ok");
+            }
+        }
+        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        CheckFormat::Github => {
+            for diagnostic in &report.diagnostics {
+                println!("{}", render::github(diagnostic));
+            }
+            if let Some(pending) = &report.pending {
+                for finding in pending.findings.iter().filter(|f| f.suppressed.is_none()) {
+                    let level = match finding.finding.level {
+                        apivolve_model::Level::Breaking => "warning",
+                        _ => "notice",
+                    };
+                    let title = finding.finding.rule.id();
+                    println!(
+                        "::{level} title={title}::{}",
+                        finding.finding.message.replace('\n', "%0A")
+                    );
+                }
+            }
+        }
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEM)
+    })
+}

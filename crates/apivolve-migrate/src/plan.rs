@@ -1,0 +1,350 @@
+//! A plan: the flat list of steps that migrates one endpoint's payloads between two versions.
+
+use std::fmt;
+use std::sync::Arc;
+
+use apivolve_model::ParameterLocation;
+use serde_json::Value;
+
+use crate::action::{Action, walk};
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::transform::Transform;
+
+/// Which way a plan migrates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// A request, from the client's version up to latest.
+    Request,
+    /// A response, from latest down to the client's version.
+    Response,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Request => "request",
+            Self::Response => "response",
+        })
+    }
+}
+
+/// Where a step comes from: a change of an evolution file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The version that released the change.
+    pub version: semver::Version,
+    /// The evolution file.
+    pub file: String,
+    /// The change's index in the file.
+    pub index: usize,
+    /// The change's kind (`rename_field`).
+    pub kind: &'static str,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}#{} {}",
+            self.version, self.file, self.index, self.kind
+        )
+    }
+}
+
+/// One step of a plan.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// The change it comes from.
+    pub origin: Origin,
+    pub(crate) op: StepOp,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum StepOp {
+    /// Apply `action` wherever `type_name` occurs; one graph per response status (`None` for requests).
+    Walk {
+        type_name: String,
+        action: Action,
+        graphs: Vec<(Option<u16>, Graph)>,
+    },
+    /// Transform the whole body (of successful responses only, or of one status).
+    Body {
+        transform: Transform,
+        status: Option<u16>,
+    },
+    /// Responses: the newer version's status `from` was `to` in the older one.
+    Status { from: u16, to: u16 },
+    /// Responses: error bodies take the older shape.
+    Error {
+        media_type: String,
+        transform: Option<Transform>,
+    },
+    /// Requests: a parameter renamed, defaulted or removed on the way up.
+    Parameter(ParameterOp),
+}
+
+/// What happens to a parameter on the way up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ParameterOp {
+    Rename {
+        location: ParameterLocation,
+        from: String,
+        to: String,
+    },
+    Default {
+        location: ParameterLocation,
+        name: String,
+        value: String,
+    },
+    Remove {
+        location: ParameterLocation,
+        name: String,
+    },
+}
+
+/// The parameters of a request, by location, as name/value pairs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parameters {
+    /// Path parameters.
+    pub path: Vec<(String, String)>,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// Header parameters (only those an endpoint declares).
+    pub header: Vec<(String, String)>,
+}
+
+impl Parameters {
+    fn at(&mut self, location: ParameterLocation) -> &mut Vec<(String, String)> {
+        match location {
+            ParameterLocation::Path => &mut self.path,
+            ParameterLocation::Query => &mut self.query,
+            ParameterLocation::Header => &mut self.header,
+        }
+    }
+}
+
+/// A response after its down-migration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MigratedResponse {
+    /// The status the client's version uses.
+    pub status: u16,
+    /// The body; a JSON string when `media_type` is `text/plain`.
+    pub body: Option<Value>,
+    /// A new media type when the error shape changed (`text/plain`), else `None`.
+    pub media_type: Option<String>,
+}
+
+/// The compiled migration of one endpoint between a version and another, in one direction.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The endpoint id.
+    pub endpoint: String,
+    /// The client's version.
+    pub version: semver::Version,
+    /// The version the implementation speaks.
+    pub target: semver::Version,
+    /// Request or response.
+    pub direction: Direction,
+    pub(crate) steps: Vec<Arc<Step>>,
+}
+
+impl Plan {
+    /// True when nothing on the way touches this endpoint: the payload passes through untouched.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The steps, in the order they apply.
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().map(AsRef::as_ref)
+    }
+
+    /// Whether any step reads or writes the body (else the body can stream through).
+    pub fn touches_body(&self) -> bool {
+        self.steps.iter().any(|step| {
+            matches!(
+                step.op,
+                StepOp::Walk { .. } | StepOp::Body { .. } | StepOp::Error { .. }
+            )
+        })
+    }
+
+    /// Migrates a request body and its parameters from the client's version up.
+    ///
+    /// # Errors
+    ///
+    /// When a jq expression or function fails; its message is meant for the client (a 400).
+    pub fn migrate_request(
+        &self,
+        body: &mut Option<Value>,
+        parameters: &mut Parameters,
+    ) -> Result<()> {
+        for step in &self.steps {
+            match &step.op {
+                StepOp::Walk { action, graphs, .. } => {
+                    if let (Some(body), Some((_, graph))) = (body.as_mut(), graphs.first()) {
+                        walk(graph, action, body)?;
+                    }
+                }
+                StepOp::Body { transform, .. } => {
+                    if let Some(value) = body.take() {
+                        *body = Some(transform.run(value)?);
+                    }
+                }
+                StepOp::Parameter(op) => apply_parameter(op, parameters),
+                StepOp::Status { .. } | StepOp::Error { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Migrates a response down to the client's version: status, body and error shape.
+    ///
+    /// # Errors
+    ///
+    /// When a jq expression or function fails (a server-side fault: a 500).
+    pub fn migrate_response(&self, status: u16, body: Option<Value>) -> Result<MigratedResponse> {
+        let mut response = MigratedResponse {
+            status,
+            body,
+            media_type: None,
+        };
+        for step in &self.steps {
+            let is_error = response.status >= 400;
+            match &step.op {
+                StepOp::Walk { action, graphs, .. } if !is_error => {
+                    let graph = graphs
+                        .iter()
+                        .find(|(status, _)| *status == Some(response.status));
+                    if let (Some(body), Some((_, graph))) = (response.body.as_mut(), graph) {
+                        walk(graph, action, body)?;
+                    }
+                }
+                StepOp::Body { transform, status }
+                    if !is_error && status.is_none_or(|s| s == response.status) =>
+                {
+                    if let Some(value) = response.body.take() {
+                        response.body = Some(transform.run(value)?);
+                    }
+                }
+                StepOp::Status { from, to } if response.status == *from => response.status = *to,
+                StepOp::Error {
+                    media_type,
+                    transform,
+                } if is_error => {
+                    if let (Some(transform), Some(value)) = (transform, response.body.take()) {
+                        response.body = Some(transform.run(value)?);
+                    }
+                    response.media_type = Some(media_type.clone());
+                }
+                _ => {}
+            }
+        }
+        if let (Some(media_type), Some(body)) = (&response.media_type, &response.body)
+            && media_type.starts_with("text/")
+            && !body.is_string()
+        {
+            return Err(Error::ErrorNotText {
+                media_type: media_type.clone(),
+            });
+        }
+        Ok(response)
+    }
+}
+
+fn apply_parameter(op: &ParameterOp, parameters: &mut Parameters) {
+    match op {
+        ParameterOp::Rename { location, from, to } => {
+            for (name, _) in parameters
+                .at(*location)
+                .iter_mut()
+                .filter(|(name, _)| name == from)
+            {
+                name.clone_from(to);
+            }
+        }
+        ParameterOp::Default {
+            location,
+            name,
+            value,
+        } => {
+            let list = parameters.at(*location);
+            if !list.iter().any(|(existing, _)| existing == name) {
+                list.push((name.clone(), value.clone()));
+            }
+        }
+        ParameterOp::Remove { location, name } => parameters
+            .at(*location)
+            .retain(|(existing, _)| existing != name),
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (from, to) = match self.direction {
+            Direction::Request => (&self.version, &self.target),
+            Direction::Response => (&self.target, &self.version),
+        };
+        writeln!(
+            f,
+            "plan for `{}` {} from {from} to {to}: {} step(s)",
+            self.endpoint,
+            self.direction,
+            self.steps.len()
+        )?;
+        if self.steps.is_empty() {
+            writeln!(f, "  (empty: the payload passes through untouched)")?;
+        }
+        for (number, step) in self.steps.iter().enumerate() {
+            write!(f, "  {}. [{}] ", number + 1, step.origin)?;
+            match &step.op {
+                StepOp::Walk {
+                    type_name,
+                    action,
+                    graphs,
+                } => {
+                    let places: Vec<String> = graphs
+                        .iter()
+                        .flat_map(|(status, graph)| {
+                            let prefix = status.map(|s| format!("{s} ")).unwrap_or_default();
+                            graph
+                                .places()
+                                .into_iter()
+                                .map(move |place| format!("{prefix}{place}"))
+                        })
+                        .collect();
+                    writeln!(f, "`{type_name}` at {}: {action}", places.join(", "))?;
+                }
+                StepOp::Body { transform, status } => match status {
+                    Some(status) => writeln!(f, "body of {status}: {transform}")?,
+                    None => writeln!(f, "body: {transform}")?,
+                },
+                StepOp::Status { from, to } => writeln!(f, "status {from} becomes {to}")?,
+                StepOp::Error {
+                    media_type,
+                    transform,
+                } => match transform {
+                    Some(transform) => {
+                        writeln!(f, "error bodies become `{media_type}` with {transform}")?
+                    }
+                    None => writeln!(f, "error bodies become `{media_type}`")?,
+                },
+                StepOp::Parameter(ParameterOp::Rename { location, from, to }) => {
+                    writeln!(f, "{location} parameter `{from}` becomes `{to}`")?;
+                }
+                StepOp::Parameter(ParameterOp::Default {
+                    location,
+                    name,
+                    value,
+                }) => {
+                    writeln!(f, "{location} parameter `{name}` defaults to `{value}`")?;
+                }
+                StepOp::Parameter(ParameterOp::Remove { location, name }) => {
+                    writeln!(f, "{location} parameter `{name}` is dropped")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
