@@ -6,6 +6,9 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The API project does not load, check clean or compile into plans.
+    #[error("the API project cannot be served:\n{0}")]
+    Project(String),
     /// The served chain of versions is empty.
     #[error("no versions to serve")]
     NoVersions,

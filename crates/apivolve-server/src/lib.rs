@@ -49,7 +49,9 @@ pub mod metrics;
 mod negotiation;
 mod problem;
 mod routes;
+mod unit_of_work;
 mod validation;
+mod versioning;
 
 pub use docs::{DOCS_PATH, OPENAPI_PATH, docs_router};
 pub use error::{Error, Result};
@@ -66,4 +68,8 @@ pub use metrics::render as render_metrics;
 pub use negotiation::{Negotiated, Negotiator, VersionInfo};
 pub use problem::{FieldError, Problem, ProblemDetails};
 pub use routes::{RouteMatch, RouteTable};
+pub use unit_of_work::{Attempt, UnitOfWorkLayer, UnitOfWorkService, Uow};
 pub use validation::{MAX_MESSAGE_CHARS, Validator};
+pub use versioning::{
+    ResponseValidation, Runtime, VersioningLayer, VersioningOptions, VersioningService,
+};

@@ -84,6 +84,7 @@ impl IntoResponse for Refusal {
 /// The [`Refusal`] to answer instead of calling the endpoint.
 pub fn gate(
     version: &VersionInfo,
+    endpoint_id: &str,
     endpoint: &Lifecycle,
     preview_opt_in: bool,
     successor_location: Option<String>,
@@ -113,16 +114,16 @@ pub fn gate(
         }
         let problem = match &retirement.successor {
             Some(successor) => Problem::gone(format!(
-                "this endpoint is retired; use `{successor}` instead"
+                "{endpoint_id} is retired; use `{successor}` instead"
             ))
             .with_extension("successor", successor.as_str()),
-            None => Problem::gone("this endpoint is retired"),
+            None => Problem::gone(format!("{endpoint_id} is retired")),
         };
         return Err(Refusal::Problem(problem));
     }
     if let Some(sunset) = endpoint.sunset.filter(|sunset| *sunset <= today) {
         return Err(Refusal::Problem(Problem::gone(format!(
-            "this endpoint was sunset on {sunset}"
+            "{endpoint_id} was sunset on {sunset}"
         ))));
     }
     if !preview_opt_in && version.lifecycle.preview {
@@ -172,6 +173,7 @@ mod tests {
     ) -> Option<Refusal> {
         gate(
             version,
+            "users.get",
             endpoint,
             opt_in,
             successor.map(str::to_owned),
@@ -262,14 +264,14 @@ mod tests {
                 retire(None, None),
                 false,
                 None,
-                gone("this endpoint is retired"),
+                gone("users.get is retired"),
             ),
             (
                 stable.clone(),
                 retire(Some("users.list"), None),
                 false,
                 Some("/api/v1/users"),
-                gone("this endpoint is retired; use `users.list` instead"),
+                gone("users.get is retired; use `users.list` instead"),
             ),
             (
                 stable.clone(),
@@ -290,21 +292,21 @@ mod tests {
                 retire(Some("users.list"), Some(308)),
                 false,
                 None,
-                gone("this endpoint is retired; use `users.list` instead"),
+                gone("users.get is retired; use `users.list` instead"),
             ),
             (
                 stable.clone(),
                 retire(Some("users.list"), Some(200)),
                 false,
                 Some("/x"),
-                gone("this endpoint is retired; use `users.list` instead"),
+                gone("users.get is retired; use `users.list` instead"),
             ),
             (
                 stable.clone(),
                 endpoint_sunset,
                 false,
                 None,
-                gone("this endpoint was sunset on 2024-12-31"),
+                gone("users.get was sunset on 2024-12-31"),
             ),
             (
                 stable.clone(),

@@ -1,0 +1,89 @@
+//! The versioning layer: one implementation of the latest version serves every supported one.
+//!
+//! For each request under the base path: negotiate the version, route at that version, apply the
+//! lifecycle gate, validate the request in that version's schema, migrate it up, call the inner
+//! service (an axum router speaking latest, or the gateway), migrate the response down (body,
+//! status, error shape), and add the lifecycle headers. Clients on latest take the fast path:
+//! their bodies pass through untouched. `/metrics` and `/_apivolve/...` (OpenAPI documents and
+//! the docs UI) are answered by the layer itself.
+
+mod chain;
+mod params;
+mod runtime;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::Response;
+use futures::future::BoxFuture;
+use http::Request;
+use tower::{Layer, Service};
+
+pub use runtime::{ResponseValidation, Runtime, VersioningOptions};
+
+/// A tower layer that serves every supported version from an inner service speaking latest.
+#[derive(Clone, Debug)]
+pub struct VersioningLayer {
+    runtime: Arc<Runtime>,
+    docs: Router,
+}
+
+impl VersioningLayer {
+    /// A layer over a compiled runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        let docs = crate::docs::docs_router(&runtime.title, runtime.documents.clone());
+        Self {
+            runtime: Arc::new(runtime),
+            docs,
+        }
+    }
+
+    /// The compiled runtime.
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+}
+
+impl<S> Layer<S> for VersioningLayer {
+    type Service = VersioningService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        VersioningService {
+            inner,
+            runtime: self.runtime.clone(),
+            docs: self.docs.clone(),
+        }
+    }
+}
+
+/// The service made by [`VersioningLayer`].
+#[derive(Clone, Debug)]
+pub struct VersioningService<S> {
+    inner: S,
+    runtime: Arc<Runtime>,
+    docs: Router,
+}
+
+impl<S> Service<Request<Body>> for VersioningService<S>
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let inner = self.inner.clone();
+        let runtime = self.runtime.clone();
+        let docs = self.docs.clone();
+        Box::pin(async move { Ok(chain::handle(runtime, inner, docs, request).await) })
+    }
+}
