@@ -109,18 +109,13 @@ impl Action {
                 from,
                 to,
             } => match field {
-                None if path.is_empty() => {
-                    if value == from {
-                        *value = to.clone();
-                    }
-                }
+                None if path.is_empty() => map_enum(value, from, to),
                 _ => {
                     let name = field.as_deref().unwrap_or_default();
                     if let Some(object) = object_at(value, path)
                         && let Some(slot) = object.get_mut(name)
-                        && slot == from
                     {
-                        *slot = to.clone();
+                        map_enum(slot, from, to);
                     }
                 }
             },
@@ -193,6 +188,17 @@ impl fmt::Display for Action {
     }
 }
 
+/// Replaces `from` by `to` in an enum value, or in each item of an array of enum values.
+fn map_enum(slot: &mut Value, from: &Value, to: &Value) {
+    if slot == from {
+        *slot = to.clone();
+    } else if let Value::Array(items) = slot {
+        for item in items.iter_mut().filter(|item| *item == from) {
+            *item = to.clone();
+        }
+    }
+}
+
 fn object_at<'a>(value: &'a mut Value, path: &[String]) -> Option<&'a mut Map<String, Value>> {
     let mut current = value;
     for segment in path {
@@ -255,6 +261,13 @@ fn visit(
     if depth > MAX_VALUE_DEPTH {
         return Err(Error::TooDeep);
     }
+    // Which alternatives the value fits is decided before any step changes it.
+    let alternatives: Vec<NodeId> = node
+        .alternatives
+        .iter()
+        .filter(|(guard, _)| guard.admits(value))
+        .map(|(_, child)| *child)
+        .collect();
     match value {
         Value::Object(object) => {
             for (name, child) in &node.properties {
@@ -284,7 +297,7 @@ fn visit(
         }
         _ => {}
     }
-    for variant in &node.variants {
+    for variant in node.variants.iter().chain(&alternatives) {
         visit(graph, *variant, action, value, depth + 1)?;
     }
     if node.type_name.is_some() && graph.is_target(id) {
@@ -359,6 +372,20 @@ mod tests {
         .apply(&mut value)
         .unwrap();
         assert_eq!(value, json!("a"));
+    }
+
+    #[test]
+    fn enum_values_map_in_arrays_of_enum_values() {
+        let mut value = json!({"labels": ["hot", "sale", "hot"]});
+        Action::MapEnum {
+            path: vec![],
+            field: Some("labels".into()),
+            from: json!("hot"),
+            to: json!("new"),
+        }
+        .apply(&mut value)
+        .unwrap();
+        assert_eq!(value, json!({"labels": ["new", "sale", "new"]}));
     }
 
     #[test]
