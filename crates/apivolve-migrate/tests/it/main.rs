@@ -4,4 +4,5 @@
 mod demo;
 mod fixture;
 mod payloads;
+mod plans;
 mod regressions;
