@@ -300,7 +300,7 @@ fn visit(
     for variant in node.variants.iter().chain(&alternatives) {
         visit(graph, *variant, action, value, depth + 1)?;
     }
-    if node.type_name.is_some() && graph.is_target(id) {
+    if node.type_name.is_some() && graph.is_target(id) && node.shape.admits(value) {
         action.apply(value)?;
     }
     Ok(())

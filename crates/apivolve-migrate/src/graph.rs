@@ -28,6 +28,8 @@ pub(crate) struct Node {
     pub(crate) variants: Vec<NodeId>,
     /// `anyOf`/`oneOf` alternatives: walked where the value fits the guard.
     pub(crate) alternatives: Vec<(Guard, NodeId)>,
+    /// For a named type: the JSON types its values have (a step skips other values).
+    pub(crate) shape: Guard,
     /// The target type is reachable from here.
     pub(crate) relevant: bool,
 }
@@ -239,6 +241,7 @@ impl Builder<'_> {
         if let Some(schema) = self.snapshot.types.get(name) {
             let inner = self.node(schema, depth + 1);
             self.nodes[id].variants.push(inner);
+            self.nodes[id].shape = Guard::shape(self.snapshot, schema);
         }
         id
     }

@@ -6,6 +6,9 @@
 //! is a necessary condition read from the alternative's schema (`type`, `const`, `enum`,
 //! `required`, property `const`s, closed `additionalProperties`), not a full validation: when
 //! it cannot tell alternatives apart, each one that fits is walked.
+//!
+//! A step applies to a value of its type only when the value has one of the type's JSON types
+//! ([`Guard::shape`]): a string where an object is expected is left alone, not handed to jq.
 
 use apivolve_model::{Schema, Snapshot};
 use serde_json::Value;
@@ -71,6 +74,16 @@ impl Guard {
             }
         }
         guard
+    }
+
+    /// Only the JSON types of `schema`: a wrongly shaped value is skipped, but a value that
+    /// misses a required property is still migrated.
+    pub(crate) fn shape(snapshot: &Snapshot, schema: &Schema) -> Self {
+        let guard = Self::of(snapshot, schema);
+        Self {
+            types: guard.types,
+            ..Self::default()
+        }
     }
 
     /// Whether `value` may be a value of the alternative.
@@ -152,5 +165,15 @@ mod tests {
         assert!(guard(json!({"enum": ["a", "b"]})).admits(&json!("b")));
         assert!(!guard(json!({"enum": ["a", "b"]})).admits(&json!("c")));
         assert!(guard(json!({})).admits(&json!([1])));
+    }
+
+    #[test]
+    fn shapes_only_look_at_json_types() {
+        let shape = Guard::shape(
+            &Snapshot::default(),
+            &json!({"type": "object", "required": ["a"]}),
+        );
+        assert!(shape.admits(&json!({})));
+        assert!(!shape.admits(&json!("a")));
     }
 }

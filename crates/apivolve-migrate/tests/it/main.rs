@@ -2,7 +2,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod demo;
+mod edges;
 mod fixture;
+mod generate;
 mod payloads;
 mod plans;
 mod regressions;
+mod round_trip;
+mod transforms;
