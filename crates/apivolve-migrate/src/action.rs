@@ -49,8 +49,11 @@ pub(crate) enum Action {
     },
     /// Move a property from one dotted path to another.
     Move { from: Vec<String>, to: Vec<String> },
-    /// Replace the whole value by a transform of it.
-    Whole { transform: Transform },
+    /// Replace the value, or the object at dotted `path` in it, by a transform of it.
+    Whole {
+        path: Vec<String>,
+        transform: Transform,
+    },
 }
 
 impl Action {
@@ -133,12 +136,61 @@ impl Action {
                     }
                 }
             }
-            Self::Whole { transform } => {
-                *value = transform.run(value.take())?;
-            }
+            Self::Whole { path, transform } => match path.split_last() {
+                None => *value = transform.run(value.take())?,
+                Some((name, parent)) => {
+                    if let Some(object) = object_at(value, parent)
+                        && let Some(slot) = object.get_mut(name)
+                    {
+                        *slot = transform.run(slot.take())?;
+                    }
+                }
+            },
         }
         Ok(())
     }
+}
+
+impl Action {
+    /// The dotted paths (to objects inside the type's value) the action reads and writes.
+    pub(crate) fn paths(&self) -> Vec<&[String]> {
+        match self {
+            Self::Rename { path, .. }
+            | Self::Insert { path, .. }
+            | Self::Remove { path, .. }
+            | Self::MapField { path, .. }
+            | Self::Derive { path, .. }
+            | Self::MapEnum { path, .. }
+            | Self::Whole { path, .. } => vec![path],
+            Self::Move { from, to } => vec![parent(from), parent(to)],
+        }
+    }
+
+    /// The same action with the first `count` segments of its paths dropped: for the type that
+    /// a dotted path reaches through a `$ref`.
+    pub(crate) fn rebase(mut self, count: usize) -> Self {
+        match &mut self {
+            Self::Rename { path, .. }
+            | Self::Insert { path, .. }
+            | Self::Remove { path, .. }
+            | Self::MapField { path, .. }
+            | Self::Derive { path, .. }
+            | Self::MapEnum { path, .. }
+            | Self::Whole { path, .. } => {
+                path.drain(..count.min(path.len()));
+            }
+            Self::Move { from, to } => {
+                from.drain(..count.min(from.len()));
+                to.drain(..count.min(to.len()));
+            }
+        }
+        self
+    }
+}
+
+/// The path without its last segment.
+fn parent(path: &[String]) -> &[String] {
+    path.split_last().map_or(&[], |(_, parent)| parent)
 }
 
 impl fmt::Display for Action {
@@ -183,7 +235,12 @@ impl fmt::Display for Action {
                 ..
             } => write!(f, "map value `{from}` to `{to}`"),
             Self::Move { from, to } => write!(f, "move `{}` to `{}`", from.join("."), to.join(".")),
-            Self::Whole { transform } => write!(f, "transform the value with {transform}"),
+            Self::Whole { path, transform } if path.is_empty() => {
+                write!(f, "transform the value with {transform}")
+            }
+            Self::Whole { path, transform } => {
+                write!(f, "transform `{}` with {transform}", path.join("."))
+            }
         }
     }
 }

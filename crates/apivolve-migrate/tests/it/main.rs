@@ -5,6 +5,7 @@ mod demo;
 mod edges;
 mod fixture;
 mod generate;
+mod mini;
 mod payloads;
 mod plans;
 mod regressions;

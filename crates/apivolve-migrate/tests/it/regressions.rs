@@ -1,9 +1,10 @@
 //! Regression tests for bugs found with the demo API, named after what went wrong.
 
-use apivolve_migrate::Direction;
+use apivolve_migrate::{Direction, Registry};
 use serde_json::json;
 
 use crate::demo::{DEMO, version};
+use crate::mini::{compile, request};
 
 /// `add_enum_value` on a field holding an array of enum values (`labels: [hot]`) left the new
 /// value in older responses: the mapping compared the whole array with the value.
@@ -58,5 +59,90 @@ fn r_one_of_alternatives_get_only_their_own_steps() {
             {"kind": "note", "text": "", "lat": 1.0, "lon": 2.0,
              "author": {"id": "a2", "name": "Ursula Le Guin", "email": "a2@authors.example"}},
         ]})
+    );
+}
+
+/// A person, and things owned by people (`people.put` answers a person, `things.list` things).
+const PEOPLE: &str = r##"
+description: People own things.
+changes:
+  - add_type:
+      name: Person
+      schema:
+        type: object
+        properties:
+          name: {type: string}
+          address:
+            type: object
+            properties:
+              street: {type: string}
+              city: {type: string}
+  - add_type:
+      name: Resident
+      schema: {$ref: "#/types/Person"}
+  - add_field:
+      type: Thing
+      field: owner
+      schema: {anyOf: [{$ref: "#/types/Person"}, {type: "null"}]}
+  - add_endpoint:
+      id: people.put
+      methods: [PUT]
+      path: /people
+      request: {schema: {$ref: "#/types/Person"}}
+      responses:
+        200: {schema: {$ref: "#/types/Person"}}
+"##;
+
+/// Changes written through a `$ref` (`type: Thing, from: owner.name`) or an alias (`Resident`)
+/// change `Person` everywhere, but were migrated only inside the named type: `people.put` kept
+/// `name`, and the alias's rename was migrated nowhere. A `split_field` of `address.city` ran
+/// its jq over the person instead of over `address`, the object that holds the field.
+#[test]
+fn r_dotted_paths_through_refs_and_aliases_migrate_the_referred_type() {
+    let changes = r#"
+description: Changes written through a reference and an alias.
+changes:
+  - rename_field: {type: Thing, from: owner.name, to: full_name}
+  - rename_field: {type: Resident, from: address.street, to: line1}
+  - split_field:
+      type: Person
+      field: address.city
+      into: [{name: town, schema: {type: string}}, {name: zip, schema: {type: string}}]
+      up: '.town = .city | .zip = "" | del(.city)'
+      down: '.city = .town | del(.town, .zip)'
+"#;
+    let migrator = compile(&[PEOPLE, changes], &Registry::new()).unwrap();
+    let old = json!({"name": "Ada", "address": {"street": "s", "city": "c"}});
+    let new = json!({"full_name": "Ada", "address": {"line1": "s", "town": "c", "zip": ""}});
+    assert_eq!(
+        request(&migrator, "people.put", &version("2.0.0"), old.clone()),
+        Ok(new.clone())
+    );
+    assert_eq!(
+        request(
+            &migrator,
+            "things.put",
+            &version("2.0.0"),
+            json!({"name": "t", "owner": old.clone()})
+        ),
+        Ok(json!({"name": "t", "owner": new.clone()}))
+    );
+    assert_eq!(
+        request(
+            &migrator,
+            "things.put",
+            &version("2.0.0"),
+            json!({"name": "t", "owner": null})
+        ),
+        Ok(json!({"name": "t", "owner": null}))
+    );
+    let plan = migrator
+        .plan("things.list", &version("2.0.0"), Direction::Response)
+        .unwrap();
+    assert_eq!(
+        plan.migrate_response(200, Some(json!([{"owner": new}])))
+            .unwrap()
+            .body,
+        Some(json!([{"owner": old}]))
     );
 }

@@ -1,85 +1,10 @@
 //! Authored transforms: jq errors, and Rust functions registered (or not) by the application.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use apivolve_migrate::{Direction, Error, Migrator, Parameters, Registry};
-use apivolve_model::{Config, FoldOptions, Project, Release, VersionDir, fold, parse_evolution};
+use apivolve_migrate::{Direction, Error, Registry};
 use serde_json::{Value, json};
 
 use crate::demo::version;
-
-/// The first version of the small projects below: a `Thing` travels in `things.put`, inside a
-/// list of things in `things.list`.
-const THINGS: &str = r##"
-description: Things.
-changes:
-  - add_type:
-      name: Thing
-      schema: {type: object, properties: {name: {type: string}}}
-  - add_endpoint:
-      id: things.put
-      methods: [PUT]
-      path: /things
-      request: {schema: {$ref: "#/types/Thing"}}
-      responses:
-        200: {schema: {$ref: "#/types/Thing"}}
-  - add_endpoint:
-      id: things.list
-      methods: [GET]
-      path: /things
-      responses:
-        200: {schema: {type: array, items: {$ref: "#/types/Thing"}}}
-"##;
-
-/// A project released in memory: `1.0.0` is [`THINGS`], then one version per evolution.
-fn project(evolutions: &[&str]) -> Project {
-    let versions = std::iter::once(THINGS)
-        .chain(evolutions.iter().copied())
-        .enumerate()
-        .map(|(index, text)| {
-            let number = u64::try_from(index).unwrap() + 1;
-            let number = semver::Version::new(number, 0, 0);
-            let path = format!("v{number}/0001-things.yaml");
-            VersionDir {
-                version: number.clone(),
-                dir: PathBuf::from(format!("v{number}")),
-                release: Release {
-                    version: number.clone(),
-                    parent: (number.major > 1)
-                        .then(|| semver::Version::new(number.major - 1, 0, 0)),
-                    parent_hash: None,
-                    hash: String::new(),
-                    date: None,
-                    files: BTreeMap::new(),
-                },
-                evolutions: vec![parse_evolution(Path::new(&path), text).unwrap()],
-            }
-        })
-        .collect();
-    Project {
-        root: PathBuf::from("things"),
-        config: Config::named("things"),
-        versions,
-        pending: Vec::new(),
-    }
-}
-
-fn compile(evolutions: &[&str], registry: &Registry) -> Result<Migrator, Error> {
-    let project = project(evolutions);
-    let (history, diagnostics) = fold(&project, &FoldOptions::default());
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    Migrator::compile(&project, &history, registry)
-}
-
-fn request(migrator: &Migrator, endpoint: &str, body: Value) -> Result<Value, Error> {
-    let plan = migrator
-        .plan(endpoint, &version("1.0.0"), Direction::Request)
-        .unwrap();
-    let mut body = Some(body);
-    plan.migrate_request(&mut body, &mut Parameters::default())?;
-    Ok(body.unwrap_or_default())
-}
+use crate::mini::{compile, request};
 
 #[test]
 fn jq_errors_carry_their_message() {
@@ -97,11 +22,16 @@ changes:
     )
     .unwrap();
     assert_eq!(
-        request(&migrator, "things.put", json!({"name": "a"})),
+        request(
+            &migrator,
+            "things.put",
+            &version("1.0.0"),
+            json!({"name": "a"})
+        ),
         Ok(json!({"name": "a"}))
     );
     assert_eq!(
-        request(&migrator, "things.put", json!({})),
+        request(&migrator, "things.put", &version("1.0.0"), json!({})),
         Err(Error::Transform {
             transform: r#"jq `if has("name") then . else error("x") end`"#.to_owned(),
             message: "x".to_owned(),
@@ -143,7 +73,12 @@ fn registered_functions_run_where_their_type_occurs() {
     let identity = Registry::new().with("stamp", Ok).with("unstamp", Ok);
     let migrator = compile(&[NAMED_FUNCTIONS], &identity).unwrap();
     assert_eq!(
-        request(&migrator, "things.put", json!({"name": "a"})),
+        request(
+            &migrator,
+            "things.put",
+            &version("1.0.0"),
+            json!({"name": "a"})
+        ),
         Ok(json!({"name": "a"}))
     );
 
@@ -163,7 +98,12 @@ fn registered_functions_run_where_their_type_occurs() {
         });
     let migrator = compile(&[NAMED_FUNCTIONS], &registry).unwrap();
     assert_eq!(
-        request(&migrator, "things.put", json!({"name": "a"})),
+        request(
+            &migrator,
+            "things.put",
+            &version("1.0.0"),
+            json!({"name": "a"})
+        ),
         Ok(json!({"name": "a", "stamped": true}))
     );
     let plan = migrator
