@@ -540,12 +540,18 @@ fn compile_change(
                     .and_then(|endpoint| endpoint.error.clone())
                     .unwrap_or_default();
                 if old != op.shape {
+                    let declared = after
+                        .endpoints
+                        .get(&id)
+                        .map(|endpoint| endpoint.responses.keys().copied().collect())
+                        .unwrap_or_default();
                     push(
                         &id,
                         Direction::Response,
                         StepOp::Error {
                             media_type: old.media_type,
                             transform: transform.clone(),
+                            declared,
                         },
                     );
                 }

@@ -68,7 +68,7 @@ pub(crate) enum StepOp {
         action: Action,
         graphs: Vec<(Option<u16>, Graph)>,
     },
-    /// Transform the whole body (of successful responses only, or of one status).
+    /// Transform the whole body (of successful responses, or of one status, errors included).
     Body {
         transform: Transform,
         status: Option<u16>,
@@ -79,6 +79,9 @@ pub(crate) enum StepOp {
     Error {
         media_type: String,
         transform: Option<Transform>,
+        /// The statuses the endpoint declares at the newer version: their bodies have their own
+        /// schema, not the error shape.
+        declared: Vec<u16>,
     },
     /// Requests: a parameter renamed, defaulted or removed on the way up.
     Parameter(ParameterOp),
@@ -213,7 +216,8 @@ impl Plan {
         for step in &self.steps {
             let is_error = response.status >= 400;
             match &step.op {
-                StepOp::Walk { action, graphs, .. } if !is_error => {
+                // A walk has graphs for the declared statuses only (errors too), none for others.
+                StepOp::Walk { action, graphs, .. } => {
                     let graph = graphs
                         .iter()
                         .find(|(status, _)| *status == Some(response.status));
@@ -222,7 +226,7 @@ impl Plan {
                     }
                 }
                 StepOp::Body { transform, status }
-                    if !is_error && status.is_none_or(|s| s == response.status) =>
+                    if status.map_or(!is_error, |s| s == response.status) =>
                 {
                     if let Some(value) = response.body.take() {
                         response.body = Some(transform.run(value)?);
@@ -232,7 +236,8 @@ impl Plan {
                 StepOp::Error {
                     media_type,
                     transform,
-                } if is_error => {
+                    declared,
+                } if is_error && !declared.contains(&response.status) => {
                     if let (Some(transform), Some(value)) = (transform, response.body.take()) {
                         response.body = Some(transform.run(value)?);
                     }
@@ -324,6 +329,7 @@ impl fmt::Display for Plan {
                 StepOp::Error {
                     media_type,
                     transform,
+                    ..
                 } => match transform {
                     Some(transform) => {
                         writeln!(f, "error bodies become `{media_type}` with {transform}")?

@@ -146,3 +146,67 @@ changes:
         Some(json!([{"owner": old}]))
     );
 }
+
+/// Responses declared at an error status (`409: {$ref: Conflict}`) were treated as errors: type
+/// steps skipped them, a `set_response` of that status never ran its `down`, and `change_error`
+/// rewrote them into the error shape, though a declared status has its own schema.
+#[test]
+fn r_declared_error_statuses_migrate_like_other_responses() {
+    let conflicts = r##"
+description: Conflicts are declared.
+changes:
+  - add_type:
+      name: Conflict
+      schema: {type: object, properties: {reason: {type: string}}}
+  - set_response:
+      endpoint: things.put
+      status: 409
+      body: {schema: {$ref: "#/types/Conflict"}}
+"##;
+    let changes = r##"
+description: Conflicts say why; invalid things list their errors; errors are objects.
+changes:
+  - rename_field: {type: Conflict, from: reason, to: why}
+  - set_response:
+      endpoint: things.put
+      status: 422
+      body: {schema: {type: object, properties: {errors: {type: array, items: {type: string}}}}}
+      down: '{title: "invalid", detail: (.errors | join(", "))}'
+  - change_error:
+      endpoint: things.put
+      shape:
+        media_type: application/json
+        schema: {type: object, properties: {message: {type: string}}}
+      down: '{title: .message}'
+"##;
+    let migrator = compile(&[conflicts, changes], &Registry::new()).unwrap();
+    let plan = migrator
+        .plan("things.put", &version("2.0.0"), Direction::Response)
+        .unwrap();
+    let cases = [
+        (
+            409,
+            json!({"why": "taken"}),
+            json!({"reason": "taken"}),
+            None,
+        ),
+        (
+            422,
+            json!({"errors": ["a", "b"]}),
+            json!({"title": "invalid", "detail": "a, b"}),
+            None,
+        ),
+        (
+            400,
+            json!({"message": "bad"}),
+            json!({"title": "bad"}),
+            Some("application/problem+json".to_owned()),
+        ),
+    ];
+    for (status, body, expected, media_type) in cases {
+        let migrated = plan.migrate_response(status, Some(body)).unwrap();
+        assert_eq!(migrated.status, status);
+        assert_eq!(migrated.body, Some(expected), "{status}");
+        assert_eq!(migrated.media_type, media_type, "{status}");
+    }
+}
