@@ -437,20 +437,26 @@ fn compile_change(
                             type_name: type_name.clone(),
                             action: action.clone(),
                             graphs: vec![(None, graph)],
+                            declared: Vec::new(),
                         },
                     );
                 }
             }
         }
-        // Responses leave in the newer shape: find the type in each response schema after it.
+        // Responses leave in the newer shape: find the type in each response schema after it,
+        // and in the error shape's schema (`None`: the statuses no response declares).
         if let Some(action) = down {
             for (id, endpoint) in &after.endpoints {
+                let errors = endpoint
+                    .error
+                    .as_ref()
+                    .and_then(|shape| shape.schema.as_ref());
                 let graphs: Vec<(Option<u16>, Graph)> = endpoint
                     .responses
                     .iter()
-                    .map(|(status, body)| {
-                        (Some(*status), Graph::build(after, &body.schema, &type_name))
-                    })
+                    .map(|(status, body)| (Some(*status), &body.schema))
+                    .chain(errors.map(|schema| (None, schema)))
+                    .map(|(status, schema)| (status, Graph::build(after, schema, &type_name)))
                     .filter(|(_, graph)| graph.reaches_target())
                     .collect();
                 if !graphs.is_empty() {
@@ -461,6 +467,7 @@ fn compile_change(
                             type_name: type_name.clone(),
                             action: action.clone(),
                             graphs,
+                            declared: endpoint.responses.keys().copied().collect(),
                         },
                     );
                 }

@@ -62,11 +62,15 @@ pub struct Step {
 
 #[derive(Clone, Debug)]
 pub(crate) enum StepOp {
-    /// Apply `action` wherever `type_name` occurs; one graph per response status (`None` for requests).
+    /// Apply `action` wherever `type_name` occurs; one graph per response status (`None` for
+    /// requests, and for responses the error bodies of the statuses no response declares).
     Walk {
         type_name: String,
         action: Action,
         graphs: Vec<(Option<u16>, Graph)>,
+        /// Responses: the statuses the endpoint declares at the step's version (the others have
+        /// error-shaped bodies).
+        declared: Vec<u16>,
     },
     /// Transform the whole body (of successful responses, or of one status, errors included).
     Body {
@@ -216,11 +220,16 @@ impl Plan {
         for step in &self.steps {
             let is_error = response.status >= 400;
             match &step.op {
-                // A walk has graphs for the declared statuses only (errors too), none for others.
-                StepOp::Walk { action, graphs, .. } => {
-                    let graph = graphs
-                        .iter()
-                        .find(|(status, _)| *status == Some(response.status));
+                // A walk has graphs for declared statuses (errors too) and `None` for error bodies.
+                StepOp::Walk {
+                    action,
+                    graphs,
+                    declared,
+                    ..
+                } => {
+                    let key = (!is_error || declared.contains(&response.status))
+                        .then_some(response.status);
+                    let graph = graphs.iter().find(|(status, _)| *status == key);
                     if let (Some(body), Some((_, graph))) = (response.body.as_mut(), graph) {
                         walk(graph, action, body)?;
                     }
@@ -308,11 +317,16 @@ impl fmt::Display for Plan {
                     type_name,
                     action,
                     graphs,
+                    ..
                 } => {
                     let places: Vec<String> = graphs
                         .iter()
                         .flat_map(|(status, graph)| {
-                            let prefix = status.map(|s| format!("{s} ")).unwrap_or_default();
+                            let prefix = match (status, self.direction) {
+                                (Some(status), _) => format!("{status} "),
+                                (None, Direction::Response) => "errors ".to_owned(),
+                                (None, Direction::Request) => String::new(),
+                            };
                             graph
                                 .places()
                                 .into_iter()

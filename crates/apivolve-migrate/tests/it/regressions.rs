@@ -210,3 +210,53 @@ changes:
         assert_eq!(migrated.media_type, media_type, "{status}");
     }
 }
+
+/// A type in the error shape's schema (`error: {media_type: application/json, schema: {$ref:
+/// ApiError}}`) was never migrated: type steps only looked at declared responses.
+#[test]
+fn r_types_in_the_error_shape_are_migrated() {
+    let errors = r##"
+description: Errors are objects.
+changes:
+  - add_type:
+      name: ApiError
+      schema: {type: object, properties: {message: {type: string}}}
+  - change_error:
+      endpoint: things.put
+      shape: {media_type: application/json, schema: {$ref: "#/types/ApiError"}}
+      down: '{title: .message}'
+"##;
+    let rename = r#"
+description: Error messages are texts.
+changes:
+  - rename_field: {type: ApiError, from: message, to: text}
+"#;
+    let migrator = compile(&[errors, rename], &Registry::new()).unwrap();
+    let plan = |at: &str| {
+        migrator
+            .plan("things.put", &version(at), Direction::Response)
+            .unwrap()
+    };
+    insta::assert_snapshot!(plan("1.0.0").to_string(), @r"
+    plan for `things.put` response from 3.0.0 to 1.0.0: 2 step(s)
+      1. [3.0.0 v3.0.0/0001-things.yaml#0 rename_field] `ApiError` at errors /: rename `text` to `message`
+      2. [2.0.0 v2.0.0/0001-things.yaml#1 change_error] error bodies become `application/problem+json` with jq `{title: .message}`
+    ");
+    let migrated = plan("2.0.0")
+        .migrate_response(400, Some(json!({"text": "bad"})))
+        .unwrap();
+    assert_eq!(migrated.body, Some(json!({"message": "bad"})));
+    let migrated = plan("1.0.0")
+        .migrate_response(400, Some(json!({"text": "bad"})))
+        .unwrap();
+    assert_eq!(migrated.body, Some(json!({"title": "bad"})));
+    assert_eq!(
+        migrated.media_type.as_deref(),
+        Some("application/problem+json")
+    );
+    // A success answers no error body.
+    let migrated = plan("2.0.0")
+        .migrate_response(200, Some(json!({"text": "a thing"})))
+        .unwrap();
+    assert_eq!(migrated.body, Some(json!({"text": "a thing"})));
+}
