@@ -49,8 +49,11 @@ pub(crate) enum Action {
     },
     /// Move a property from one dotted path to another.
     Move { from: Vec<String>, to: Vec<String> },
-    /// Replace the whole value by a transform of it.
-    Whole { transform: Transform },
+    /// Replace the value, or the object at dotted `path` in it, by a transform of it.
+    Whole {
+        path: Vec<String>,
+        transform: Transform,
+    },
 }
 
 impl Action {
@@ -109,18 +112,13 @@ impl Action {
                 from,
                 to,
             } => match field {
-                None if path.is_empty() => {
-                    if value == from {
-                        *value = to.clone();
-                    }
-                }
+                None if path.is_empty() => map_enum(value, from, to),
                 _ => {
                     let name = field.as_deref().unwrap_or_default();
                     if let Some(object) = object_at(value, path)
                         && let Some(slot) = object.get_mut(name)
-                        && slot == from
                     {
-                        *slot = to.clone();
+                        map_enum(slot, from, to);
                     }
                 }
             },
@@ -138,12 +136,61 @@ impl Action {
                     }
                 }
             }
-            Self::Whole { transform } => {
-                *value = transform.run(value.take())?;
-            }
+            Self::Whole { path, transform } => match path.split_last() {
+                None => *value = transform.run(value.take())?,
+                Some((name, parent)) => {
+                    if let Some(object) = object_at(value, parent)
+                        && let Some(slot) = object.get_mut(name)
+                    {
+                        *slot = transform.run(slot.take())?;
+                    }
+                }
+            },
         }
         Ok(())
     }
+}
+
+impl Action {
+    /// The dotted paths (to objects inside the type's value) the action reads and writes.
+    pub(crate) fn paths(&self) -> Vec<&[String]> {
+        match self {
+            Self::Rename { path, .. }
+            | Self::Insert { path, .. }
+            | Self::Remove { path, .. }
+            | Self::MapField { path, .. }
+            | Self::Derive { path, .. }
+            | Self::MapEnum { path, .. }
+            | Self::Whole { path, .. } => vec![path],
+            Self::Move { from, to } => vec![parent(from), parent(to)],
+        }
+    }
+
+    /// The same action with the first `count` segments of its paths dropped: for the type that
+    /// a dotted path reaches through a `$ref`.
+    pub(crate) fn rebase(mut self, count: usize) -> Self {
+        match &mut self {
+            Self::Rename { path, .. }
+            | Self::Insert { path, .. }
+            | Self::Remove { path, .. }
+            | Self::MapField { path, .. }
+            | Self::Derive { path, .. }
+            | Self::MapEnum { path, .. }
+            | Self::Whole { path, .. } => {
+                path.drain(..count.min(path.len()));
+            }
+            Self::Move { from, to } => {
+                from.drain(..count.min(from.len()));
+                to.drain(..count.min(to.len()));
+            }
+        }
+        self
+    }
+}
+
+/// The path without its last segment.
+fn parent(path: &[String]) -> &[String] {
+    path.split_last().map_or(&[], |(_, parent)| parent)
 }
 
 impl fmt::Display for Action {
@@ -188,7 +235,23 @@ impl fmt::Display for Action {
                 ..
             } => write!(f, "map value `{from}` to `{to}`"),
             Self::Move { from, to } => write!(f, "move `{}` to `{}`", from.join("."), to.join(".")),
-            Self::Whole { transform } => write!(f, "transform the value with {transform}"),
+            Self::Whole { path, transform } if path.is_empty() => {
+                write!(f, "transform the value with {transform}")
+            }
+            Self::Whole { path, transform } => {
+                write!(f, "transform `{}` with {transform}", path.join("."))
+            }
+        }
+    }
+}
+
+/// Replaces `from` by `to` in an enum value, or in each item of an array of enum values.
+fn map_enum(slot: &mut Value, from: &Value, to: &Value) {
+    if slot == from {
+        *slot = to.clone();
+    } else if let Value::Array(items) = slot {
+        for item in items.iter_mut().filter(|item| *item == from) {
+            *item = to.clone();
         }
     }
 }
@@ -255,6 +318,13 @@ fn visit(
     if depth > MAX_VALUE_DEPTH {
         return Err(Error::TooDeep);
     }
+    // Which alternatives the value fits is decided before any step changes it.
+    let alternatives: Vec<NodeId> = node
+        .alternatives
+        .iter()
+        .filter(|(guard, _)| guard.admits(value))
+        .map(|(_, child)| *child)
+        .collect();
     match value {
         Value::Object(object) => {
             for (name, child) in &node.properties {
@@ -284,10 +354,10 @@ fn visit(
         }
         _ => {}
     }
-    for variant in &node.variants {
+    for variant in node.variants.iter().chain(&alternatives) {
         visit(graph, *variant, action, value, depth + 1)?;
     }
-    if node.type_name.is_some() && graph.is_target(id) {
+    if node.type_name.is_some() && graph.is_target(id) && node.shape.admits(value) {
         action.apply(value)?;
     }
     Ok(())
@@ -359,6 +429,20 @@ mod tests {
         .apply(&mut value)
         .unwrap();
         assert_eq!(value, json!("a"));
+    }
+
+    #[test]
+    fn enum_values_map_in_arrays_of_enum_values() {
+        let mut value = json!({"labels": ["hot", "sale", "hot"]});
+        Action::MapEnum {
+            path: vec![],
+            field: Some("labels".into()),
+            from: json!("hot"),
+            to: json!("new"),
+        }
+        .apply(&mut value)
+        .unwrap();
+        assert_eq!(value, json!({"labels": ["new", "sale", "new"]}));
     }
 
     #[test]

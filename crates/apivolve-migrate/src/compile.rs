@@ -330,24 +330,36 @@ fn type_actions(
                 to: segments(&op.from),
             }),
         ),
-        Change::SplitField(op) => (
-            op.type_name.clone(),
-            Some(Action::Whole {
-                transform: jq(&op.up, origin)?,
-            }),
-            Some(Action::Whole {
-                transform: jq(&op.down, origin)?,
-            }),
-        ),
-        Change::MergeFields(op) => (
-            op.type_name.clone(),
-            Some(Action::Whole {
-                transform: jq(&op.up, origin)?,
-            }),
-            Some(Action::Whole {
-                transform: jq(&op.down, origin)?,
-            }),
-        ),
+        Change::SplitField(op) => {
+            // The jq runs over the object that holds the field.
+            let (path, _) = split_path(&op.field);
+            (
+                op.type_name.clone(),
+                Some(Action::Whole {
+                    path: path.clone(),
+                    transform: jq(&op.up, origin)?,
+                }),
+                Some(Action::Whole {
+                    path,
+                    transform: jq(&op.down, origin)?,
+                }),
+            )
+        }
+        Change::MergeFields(op) => {
+            // The fields are in one object (the fold checks it); the jq runs over it.
+            let (path, _) = split_path(op.fields.first().map_or("", String::as_str));
+            (
+                op.type_name.clone(),
+                Some(Action::Whole {
+                    path: path.clone(),
+                    transform: jq(&op.up, origin)?,
+                }),
+                Some(Action::Whole {
+                    path,
+                    transform: jq(&op.down, origin)?,
+                }),
+            )
+        }
         Change::Custom(op) => {
             let Some(type_name) = &op.type_name else {
                 return Ok(None);
@@ -355,8 +367,14 @@ fn type_actions(
             let (up, down) = custom_transforms(op, origin, registry)?;
             (
                 type_name.clone(),
-                up.map(|transform| Action::Whole { transform }),
-                down.map(|transform| Action::Whole { transform }),
+                up.map(|transform| Action::Whole {
+                    path: Vec::new(),
+                    transform,
+                }),
+                down.map(|transform| Action::Whole {
+                    path: Vec::new(),
+                    transform,
+                }),
             )
         }
         _ => return Ok(None),
@@ -402,7 +420,8 @@ fn compile_change(
         ));
     };
 
-    if let Some((type_name, up, down)) = type_actions(change, origin, registry)? {
+    if let Some(actions) = type_actions(change, origin, registry)? {
+        let (type_name, up, down) = retarget(before, actions);
         // Requests arrive in the older shape: find the type in the request schema before the change.
         if let Some(action) = up {
             for (id, endpoint) in &before.endpoints {
@@ -418,20 +437,26 @@ fn compile_change(
                             type_name: type_name.clone(),
                             action: action.clone(),
                             graphs: vec![(None, graph)],
+                            declared: Vec::new(),
                         },
                     );
                 }
             }
         }
-        // Responses leave in the newer shape: find the type in each response schema after it.
+        // Responses leave in the newer shape: find the type in each response schema after it,
+        // and in the error shape's schema (`None`: the statuses no response declares).
         if let Some(action) = down {
             for (id, endpoint) in &after.endpoints {
+                let errors = endpoint
+                    .error
+                    .as_ref()
+                    .and_then(|shape| shape.schema.as_ref());
                 let graphs: Vec<(Option<u16>, Graph)> = endpoint
                     .responses
                     .iter()
-                    .map(|(status, body)| {
-                        (Some(*status), Graph::build(after, &body.schema, &type_name))
-                    })
+                    .map(|(status, body)| (Some(*status), &body.schema))
+                    .chain(errors.map(|schema| (None, schema)))
+                    .map(|(status, schema)| (status, Graph::build(after, schema, &type_name)))
                     .filter(|(_, graph)| graph.reaches_target())
                     .collect();
                 if !graphs.is_empty() {
@@ -442,6 +467,7 @@ fn compile_change(
                             type_name: type_name.clone(),
                             action: action.clone(),
                             graphs,
+                            declared: endpoint.responses.keys().copied().collect(),
                         },
                     );
                 }
@@ -521,12 +547,18 @@ fn compile_change(
                     .and_then(|endpoint| endpoint.error.clone())
                     .unwrap_or_default();
                 if old != op.shape {
+                    let declared = after
+                        .endpoints
+                        .get(&id)
+                        .map(|endpoint| endpoint.responses.keys().copied().collect())
+                        .unwrap_or_default();
                     push(
                         &id,
                         Direction::Response,
                         StepOp::Error {
                             media_type: old.media_type,
                             transform: transform.clone(),
+                            declared,
                         },
                     );
                 }
@@ -576,6 +608,74 @@ fn compile_change(
         _ => {}
     }
     Ok(steps)
+}
+
+/// A dotted path that goes through a `$ref` (`owner.name`), or a type that is an alias of
+/// another, changes the type referred to: the actions apply wherever that type occurs, with the
+/// rest of the path. (A `move_field` from one type into another stays with the named type.)
+fn retarget(snapshot: &Snapshot, (type_name, up, down): TypeActions) -> TypeActions {
+    let paths: Vec<&[String]> = up.iter().chain(&down).flat_map(Action::paths).collect();
+    let shared = paths.iter().map(|path| path.len()).min().unwrap_or(0);
+    let shared = (0..shared)
+        .take_while(|&index| paths.iter().all(|path| path[index] == paths[0][index]))
+        .count();
+    let prefix = paths.first().map_or(&[][..], |path| &path[..shared]);
+    let (owner, consumed) = holder(snapshot, &type_name, prefix);
+    (
+        owner,
+        up.map(|action| action.rebase(consumed)),
+        down.map(|action| action.rebase(consumed)),
+    )
+}
+
+/// The named type that holds the object at `path` inside `type_name`, and how many segments of
+/// the path lead to it (aliases and `$ref`s followed, and nullable `anyOf`/`oneOf` branches).
+fn holder(snapshot: &Snapshot, type_name: &str, path: &[String]) -> (String, usize) {
+    let alias_target = |name: &str| {
+        let mut name = name.to_owned();
+        for _ in 0..=snapshot.types.len() {
+            match snapshot.types.get(&name).and_then(Snapshot::ref_name) {
+                Some(target) if snapshot.types.contains_key(target) => name = target.to_owned(),
+                _ => break,
+            }
+        }
+        name
+    };
+    let mut owner = alias_target(type_name);
+    let mut consumed = 0;
+    let mut schema = snapshot.types.get(&owner);
+    for (index, segment) in path.iter().enumerate() {
+        let Some(mut property) = schema
+            .and_then(|schema| schema.get("properties"))
+            .and_then(|properties| properties.get(segment))
+        else {
+            break;
+        };
+        for keyword in ["anyOf", "oneOf"] {
+            let branches: Vec<&Value> = property
+                .get(keyword)
+                .and_then(Value::as_array)
+                .map(|branches| {
+                    branches
+                        .iter()
+                        .filter(|branch| branch.get("type") != Some(&Value::from("null")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let [branch] = branches.as_slice() {
+                property = branch;
+            }
+        }
+        match Snapshot::ref_name(property) {
+            Some(target) => {
+                owner = alias_target(target);
+                consumed = index + 1;
+                schema = snapshot.types.get(&owner);
+            }
+            None => schema = Some(property),
+        }
+    }
+    (owner, consumed)
 }
 
 fn endpoints_named(snapshot: &Snapshot, endpoint: Option<&str>) -> Vec<String> {

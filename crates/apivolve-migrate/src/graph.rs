@@ -2,14 +2,17 @@
 //!
 //! A type-level change applies wherever its type occurs in a payload. The places are found by
 //! compiling the body's schema into a graph: named types are shared nodes (so recursive types are
-//! cycles, not infinite trees), inline schemas are nodes of their own, and `allOf`/`anyOf`/`oneOf`
-//! alternatives are variants applied at the same value. The graph is pruned to the nodes from
-//! which the change's target type can be reached, so a payload is only walked where it matters.
+//! cycles, not infinite trees), inline schemas are nodes of their own, `allOf` parts are variants
+//! applied at the same value, and `anyOf`/`oneOf` alternatives are walked only where the value
+//! fits their [`Guard`]. The graph is pruned to the nodes from which the change's target type can
+//! be reached, so a payload is only walked where it matters.
 
 use std::collections::HashMap;
 
 use apivolve_model::{Schema, Snapshot};
 use serde_json::Value;
+
+use crate::guard::Guard;
 
 /// Index of a node.
 pub(crate) type NodeId = usize;
@@ -23,6 +26,10 @@ pub(crate) struct Node {
     pub(crate) prefix_items: Vec<NodeId>,
     pub(crate) additional: Option<NodeId>,
     pub(crate) variants: Vec<NodeId>,
+    /// `anyOf`/`oneOf` alternatives: walked where the value fits the guard.
+    pub(crate) alternatives: Vec<(Guard, NodeId)>,
+    /// For a named type: the JSON types its values have (a step skips other values).
+    pub(crate) shape: Guard,
     /// The target type is reachable from here.
     pub(crate) relevant: bool,
 }
@@ -109,7 +116,8 @@ impl Graph {
         for (index, child) in node.prefix_items.iter().enumerate() {
             self.collect(*child, format!("{pointer}/{index}"), on_path, places);
         }
-        for child in &node.variants {
+        let alternatives = node.alternatives.iter().map(|(_, child)| child);
+        for child in node.variants.iter().chain(alternatives) {
             self.collect(*child, pointer.clone(), on_path, places);
         }
         on_path[id] = false;
@@ -134,7 +142,8 @@ impl Graph {
                     .chain(node.items)
                     .chain(node.prefix_items.iter().copied())
                     .chain(node.additional)
-                    .chain(node.variants.iter().copied());
+                    .chain(node.variants.iter().copied())
+                    .chain(node.alternatives.iter().map(|(_, child)| *child));
                 let relevant = children
                     .into_iter()
                     .any(|child| self.nodes.get(child).is_some_and(|n| n.relevant));
@@ -195,11 +204,18 @@ impl Builder<'_> {
         if let Some(additional) = map.get("additionalProperties").filter(|a| a.is_object()) {
             node.additional = Some(self.node(additional, depth + 1));
         }
-        for keyword in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(parts)) = map.get("allOf") {
+            for part in parts {
+                let child = self.node(part, depth + 1);
+                node.variants.push(child);
+            }
+        }
+        for keyword in ["anyOf", "oneOf"] {
             if let Some(Value::Array(alternatives)) = map.get(keyword) {
                 for alternative in alternatives {
                     let child = self.node(alternative, depth + 1);
-                    node.variants.push(child);
+                    let guard = Guard::of(self.snapshot, alternative);
+                    node.alternatives.push((guard, child));
                 }
             }
         }
@@ -225,6 +241,7 @@ impl Builder<'_> {
         if let Some(schema) = self.snapshot.types.get(name) {
             let inner = self.node(schema, depth + 1);
             self.nodes[id].variants.push(inner);
+            self.nodes[id].shape = Guard::shape(self.snapshot, schema);
         }
         id
     }

@@ -28,6 +28,7 @@ mod action;
 mod compile;
 mod error;
 mod graph;
+mod guard;
 mod plan;
 mod transform;
 

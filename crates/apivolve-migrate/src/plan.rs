@@ -62,13 +62,17 @@ pub struct Step {
 
 #[derive(Clone, Debug)]
 pub(crate) enum StepOp {
-    /// Apply `action` wherever `type_name` occurs; one graph per response status (`None` for requests).
+    /// Apply `action` wherever `type_name` occurs; one graph per response status (`None` for
+    /// requests, and for responses the error bodies of the statuses no response declares).
     Walk {
         type_name: String,
         action: Action,
         graphs: Vec<(Option<u16>, Graph)>,
+        /// Responses: the statuses the endpoint declares at the step's version (the others have
+        /// error-shaped bodies).
+        declared: Vec<u16>,
     },
-    /// Transform the whole body (of successful responses only, or of one status).
+    /// Transform the whole body (of successful responses, or of one status, errors included).
     Body {
         transform: Transform,
         status: Option<u16>,
@@ -79,6 +83,9 @@ pub(crate) enum StepOp {
     Error {
         media_type: String,
         transform: Option<Transform>,
+        /// The statuses the endpoint declares at the newer version: their bodies have their own
+        /// schema, not the error shape.
+        declared: Vec<u16>,
     },
     /// Requests: a parameter renamed, defaulted or removed on the way up.
     Parameter(ParameterOp),
@@ -213,16 +220,22 @@ impl Plan {
         for step in &self.steps {
             let is_error = response.status >= 400;
             match &step.op {
-                StepOp::Walk { action, graphs, .. } if !is_error => {
-                    let graph = graphs
-                        .iter()
-                        .find(|(status, _)| *status == Some(response.status));
+                // A walk has graphs for declared statuses (errors too) and `None` for error bodies.
+                StepOp::Walk {
+                    action,
+                    graphs,
+                    declared,
+                    ..
+                } => {
+                    let key = (!is_error || declared.contains(&response.status))
+                        .then_some(response.status);
+                    let graph = graphs.iter().find(|(status, _)| *status == key);
                     if let (Some(body), Some((_, graph))) = (response.body.as_mut(), graph) {
                         walk(graph, action, body)?;
                     }
                 }
                 StepOp::Body { transform, status }
-                    if !is_error && status.is_none_or(|s| s == response.status) =>
+                    if status.map_or(!is_error, |s| s == response.status) =>
                 {
                     if let Some(value) = response.body.take() {
                         response.body = Some(transform.run(value)?);
@@ -232,7 +245,8 @@ impl Plan {
                 StepOp::Error {
                     media_type,
                     transform,
-                } if is_error => {
+                    declared,
+                } if is_error && !declared.contains(&response.status) => {
                     if let (Some(transform), Some(value)) = (transform, response.body.take()) {
                         response.body = Some(transform.run(value)?);
                     }
@@ -303,11 +317,16 @@ impl fmt::Display for Plan {
                     type_name,
                     action,
                     graphs,
+                    ..
                 } => {
                     let places: Vec<String> = graphs
                         .iter()
                         .flat_map(|(status, graph)| {
-                            let prefix = status.map(|s| format!("{s} ")).unwrap_or_default();
+                            let prefix = match (status, self.direction) {
+                                (Some(status), _) => format!("{status} "),
+                                (None, Direction::Response) => "errors ".to_owned(),
+                                (None, Direction::Request) => String::new(),
+                            };
                             graph
                                 .places()
                                 .into_iter()
@@ -324,6 +343,7 @@ impl fmt::Display for Plan {
                 StepOp::Error {
                     media_type,
                     transform,
+                    ..
                 } => match transform {
                     Some(transform) => {
                         writeln!(f, "error bodies become `{media_type}` with {transform}")?

@@ -1,0 +1,13 @@
+//! Integration tests of apivolve-migrate, on the demo API of `tests/fixtures/demo`.
+#![allow(clippy::unwrap_used)]
+
+mod demo;
+mod edges;
+mod fixture;
+mod generate;
+mod mini;
+mod payloads;
+mod plans;
+mod regressions;
+mod round_trip;
+mod transforms;
