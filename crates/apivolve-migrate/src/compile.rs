@@ -213,15 +213,16 @@ impl Migrator {
         }
         let mut snapshot = Snapshot::default();
         let mut steps = Vec::new();
+        let unknown = |version: &semver::Version| Error::UnknownType {
+            type_name: type_name.to_owned(),
+            version: version.to_string(),
+        };
         let mut checked = false;
         for (origin, change) in &self.changes {
             if !checked && &origin.version > older {
                 checked = true;
                 if !snapshot.types.contains_key(&name) {
-                    return Err(Error::UnknownType {
-                        type_name: type_name.to_owned(),
-                        version: from.to_string(),
-                    });
+                    return Err(unknown(older));
                 }
             }
             if &origin.version > newer {
@@ -261,11 +262,11 @@ impl Migrator {
                 }));
             }
         }
-        if !snapshot.types.contains_key(&name) {
-            return Err(Error::UnknownType {
-                type_name: type_name.to_owned(),
-                version: from.to_string(),
-            });
+        // At the newer version the type must still exist, under the name a newer document uses.
+        if !snapshot.types.contains_key(&name)
+            || (direction == Direction::Response && name != type_name)
+        {
+            return Err(unknown(newer));
         }
         if direction == Direction::Response {
             steps.reverse();
