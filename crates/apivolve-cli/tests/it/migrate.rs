@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TempProject, apivolve};
+use crate::support::{TempProject, apivolve, fixture};
 
 fn migrate(project: &TempProject, args: &[&str], document: &Value) -> (i32, Value, String) {
     let mut all = vec!["migrate"];
@@ -246,4 +246,66 @@ fn misuse_is_exit_2() {
         "{}",
         not_json.stderr
     );
+}
+
+#[test]
+fn a_type_plan_follows_a_type_rename_both_ways() {
+    let project = TempProject::copy(&fixture("stored"));
+    let up = ["--from", "1.0.0", "--to", "2.0.0", "--type", "Order"];
+    let order = json!({"items": [{"name": "pen"}, {"name": "ink"}]});
+    let (code, migrated, stderr) = migrate(&project, &up, &order);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        migrated,
+        json!({"items": [{"title": "pen"}, {"title": "ink"}]})
+    );
+
+    let item_up = ["--from", "1.0.0", "--to", "2.0.0", "--type", "Item"];
+    let (code, migrated, stderr) = migrate(&project, &item_up, &json!({"name": "pen"}));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(migrated, json!({"title": "pen"}));
+
+    let product_down = ["--from", "2.0.0", "--to", "1.0.0", "--type", "Product"];
+    let (code, migrated, stderr) = migrate(&project, &product_down, &json!({"title": "pen"}));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(migrated, json!({"name": "pen"}));
+}
+
+#[test]
+fn a_type_is_named_as_at_the_document_version() {
+    let project = TempProject::copy(&fixture("stored"));
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--from", "2.0.0", "--to", "1.0.0", "--type", "Item"],
+            "type `Item` does not exist at version `2.0.0`",
+        ),
+        (
+            &["--from", "1.0.0", "--to", "2.0.0", "--type", "Product"],
+            "type `Product` does not exist at version `1.0.0`",
+        ),
+    ];
+    for (args, message) in cases {
+        let (code, _, stderr) = migrate(&project, args, &json!({}));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn migrating_to_the_same_version_changes_nothing() {
+    let project = TempProject::objid();
+    let document = json!({"content": {"user": "ada"}, "ranges": [{"from": 9, "to": 10}, {"from": 1, "to": 2}]});
+    let args = [
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.0.0",
+        "--endpoint",
+        "getNext",
+        "--direction",
+        "request",
+    ];
+    let (code, migrated, stderr) = migrate(&project, &args, &document);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(migrated, document);
 }
