@@ -26,6 +26,10 @@ pub(crate) enum Command {
     Changelog(ChangelogArgs),
     /// Print the JSON Schema of a file format, for editors.
     Schema(SchemaArgs),
+    /// Print the migration plans of an endpoint between two versions.
+    Explain(ExplainArgs),
+    /// Migrate a stored JSON document between two versions.
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -139,4 +143,66 @@ pub(crate) struct SchemaArgs {
     /// Which format.
     #[arg(value_enum)]
     pub(crate) kind: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExplainDirection {
+    /// Requests, from the older version up.
+    Request,
+    /// Responses, from the newer version down.
+    Response,
+    /// Both.
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The endpoint id (`getNext`).
+    pub(crate) endpoint: String,
+    /// The client's (older) version.
+    #[arg(long)]
+    pub(crate) from: semver::Version,
+    /// The newer version (default: latest).
+    #[arg(long)]
+    pub(crate) to: Option<semver::Version>,
+    /// Which plans.
+    #[arg(long, value_enum, default_value = "both")]
+    pub(crate) direction: ExplainDirection,
+    #[command(flatten)]
+    pub(crate) project: ProjectArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MigrateDirection {
+    /// A request body: up, from an older version to a newer one.
+    Request,
+    /// A response body: down, from a newer version to an older one.
+    Response,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["type_name", "endpoint"])))]
+pub(crate) struct MigrateArgs {
+    /// The version the document is in.
+    #[arg(long)]
+    pub(crate) from: semver::Version,
+    /// The version wanted.
+    #[arg(long)]
+    pub(crate) to: semver::Version,
+    /// The document is a value of this type (its name at `--from`); migrates up or down.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) type_name: Option<String>,
+    /// The document is a request or response body of this endpoint.
+    #[arg(long, requires = "direction")]
+    pub(crate) endpoint: Option<String>,
+    /// With `--endpoint`: a request migrates up, a response down.
+    #[arg(long, value_enum, requires = "endpoint")]
+    pub(crate) direction: Option<MigrateDirection>,
+    /// With `--endpoint --direction response`: the response's status.
+    #[arg(long, default_value_t = 200, requires = "endpoint")]
+    pub(crate) status: u16,
+    /// The JSON document (`-` for standard input).
+    pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) project: ProjectArg,
 }

@@ -24,7 +24,10 @@ pub(crate) fn diagnostic(root: &Path, diagnostic: &Diagnostic) -> String {
             .ok()
             .map(|text| (file, text))
     });
-    let theme = if std::io::stderr().is_terminal() {
+    // Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let theme = if colour {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -89,7 +92,8 @@ pub(crate) fn github(diagnostic: &Diagnostic) -> String {
     )
 }
 
-fn escape_data(text: &str) -> String {
+/// Escapes an annotation's message for GitHub Actions.
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
@@ -97,6 +101,32 @@ fn escape_data(text: &str) -> String {
 
 fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// One notice that sums a check up for GitHub Actions: latest version and what a release would do.
+pub(crate) fn github_summary(name: &str, report: &CheckReport) -> String {
+    let latest = report
+        .versions
+        .iter()
+        .find(|version| version.latest)
+        .map(|version| format!("latest {}", version.version))
+        .unwrap_or_else(|| "nothing released".to_owned());
+    let pending = match &report.pending {
+        None => "no pending evolutions".to_owned(),
+        Some(pending) => format!(
+            "pending: release would create {} ({} bump)",
+            pending.next,
+            format!("{:?}", pending.bump).to_lowercase()
+        ),
+    };
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = report.diagnostics.len() - errors;
+    format!(
+        "::notice title=apivolve check::{}",
+        escape_data(&format!(
+            "{name}: {latest}; {pending}; {errors} error(s), {warnings} warning(s)"
+        ))
+    )
 }
 
 /// The summary table of a check: versions, then the pending set and its findings.

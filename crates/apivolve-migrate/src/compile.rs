@@ -24,6 +24,9 @@ pub struct Migrator {
     /// Endpoints present at each version.
     endpoints: BTreeMap<semver::Version, Vec<String>>,
     plans: HashMap<(String, semver::Version, Direction), Arc<Plan>>,
+    /// The chain's changes in order, for plans over a type ([`Migrator::type_plan`]).
+    changes: Vec<(Origin, Change)>,
+    registry: Registry,
 }
 
 impl Migrator {
@@ -39,9 +42,12 @@ impl Migrator {
                 versions: Vec::new(),
                 endpoints: BTreeMap::new(),
                 plans: HashMap::new(),
+                changes: Vec::new(),
+                registry: registry.clone(),
             });
         };
         let mut versions = Vec::new();
+        let mut changes = Vec::new();
         let mut endpoints = BTreeMap::new();
         let mut snapshot = Snapshot::default();
         for version in &history.chain {
@@ -64,6 +70,7 @@ impl Migrator {
                 steps.extend(compile_change(
                     change, &before, &snapshot, &origin, registry,
                 )?);
+                changes.push((origin, change.clone()));
             }
             endpoints.insert(
                 version.clone(),
@@ -76,6 +83,8 @@ impl Migrator {
             versions,
             endpoints,
             plans: HashMap::new(),
+            changes,
+            registry: registry.clone(),
         };
         let mut plans = HashMap::new();
         for (version, ids) in &migrator.endpoints {
@@ -155,7 +164,121 @@ impl Migrator {
             target: to.clone(),
             direction,
             steps,
+            of_type: false,
         }
+    }
+
+    /// A plan over the values of a named type between two versions of the chain, for stored
+    /// documents rather than payloads of an endpoint.
+    ///
+    /// `type_name` is the type's name at `from`, the version the document is in. When `from` is
+    /// older than `to` the plan migrates up (as a request would), else down (as a response
+    /// would); [`Plan::migrate_value`] applies it. Only the type-level changes on the way take part
+    /// (field renames, moves, defaults, `change_field` and `custom` jq on the type or on a type
+    /// it contains); changes of endpoints do not. The plan is compiled on each call.
+    ///
+    /// # Errors
+    ///
+    /// When a version is not on the chain or the type does not exist at `from`.
+    pub fn type_plan(
+        &self,
+        type_name: &str,
+        from: &semver::Version,
+        to: &semver::Version,
+    ) -> Result<Plan> {
+        let (older, newer, direction) = if from <= to {
+            (from, to, Direction::Request)
+        } else {
+            (to, from, Direction::Response)
+        };
+        for version in [older, newer] {
+            if !self.endpoints.contains_key(version) {
+                return Err(Error::UnknownType {
+                    type_name: type_name.to_owned(),
+                    version: version.to_string(),
+                });
+            }
+        }
+        let in_range = |origin: &Origin| &origin.version > older && &origin.version <= newer;
+        // The name at the older version: follow renames on the way back from a newer document.
+        let mut name = type_name.to_owned();
+        if direction == Direction::Response {
+            for (_, change) in self.changes.iter().rev().filter(|(o, _)| in_range(o)) {
+                if let Change::RenameType(op) = change
+                    && op.to == name
+                {
+                    name.clone_from(&op.from);
+                }
+            }
+        }
+        let mut snapshot = Snapshot::default();
+        let mut steps = Vec::new();
+        let unknown = |version: &semver::Version| Error::UnknownType {
+            type_name: type_name.to_owned(),
+            version: version.to_string(),
+        };
+        let mut checked = false;
+        for (origin, change) in &self.changes {
+            if !checked && &origin.version > older {
+                checked = true;
+                if !snapshot.types.contains_key(&name) {
+                    return Err(unknown(older));
+                }
+            }
+            if &origin.version > newer {
+                break;
+            }
+            let before = snapshot.clone();
+            if apply(&mut snapshot, change).is_err() {
+                continue;
+            }
+            if !in_range(origin) {
+                continue;
+            }
+            if let Change::RenameType(op) = change
+                && op.from == name
+            {
+                name.clone_from(&op.to);
+            }
+            let Some((target, up, down)) = type_actions(change, origin, &self.registry)? else {
+                continue;
+            };
+            let (action, shape) = match direction {
+                Direction::Request => (up, &before),
+                Direction::Response => (down, &snapshot),
+            };
+            let root = Value::String(format!("{}{name}", apivolve_model::TYPE_REF_PREFIX));
+            let graph = Graph::build(shape, &serde_json::json!({ "$ref": root }), &target);
+            if let Some(action) = action
+                && graph.reaches_target()
+            {
+                steps.push(Arc::new(Step {
+                    origin: origin.clone(),
+                    op: StepOp::Walk {
+                        type_name: target,
+                        action,
+                        graphs: vec![(None, graph)],
+                    },
+                }));
+            }
+        }
+        // At the newer version the type must still exist, under the name a newer document uses.
+        if !snapshot.types.contains_key(&name)
+            || (direction == Direction::Response && name != type_name)
+        {
+            return Err(unknown(newer));
+        }
+        if direction == Direction::Response {
+            steps.reverse();
+        }
+        Ok(Plan {
+            endpoint: type_name.to_owned(),
+            version: older.clone(),
+            target: newer.clone(),
+            direction,
+            steps,
+            of_type: true,
+        })
     }
 }
 

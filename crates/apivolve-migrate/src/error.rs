@@ -48,6 +48,15 @@ pub enum Error {
         /// The version.
         version: String,
     },
+    /// No plan over a type: the type does not exist at that version, or the version is not on
+    /// the served chain.
+    #[error("type `{type_name}` does not exist at version `{version}` of the served chain")]
+    UnknownType {
+        /// The type.
+        type_name: String,
+        /// The version.
+        version: String,
+    },
 }
 
 /// This crate's result type.

@@ -145,7 +145,7 @@ pub struct MigratedResponse {
 /// The compiled migration of one endpoint between a version and another, in one direction.
 #[derive(Clone, Debug)]
 pub struct Plan {
-    /// The endpoint id.
+    /// The endpoint id (the type's name for a plan over a type).
     pub endpoint: String,
     /// The client's version.
     pub version: semver::Version,
@@ -154,6 +154,8 @@ pub struct Plan {
     /// Request or response.
     pub direction: Direction,
     pub(crate) steps: Vec<Arc<Step>>,
+    /// A plan over a type ([`crate::Migrator::type_plan`]): `endpoint` holds the type's name.
+    pub(crate) of_type: bool,
 }
 
 impl Plan {
@@ -265,6 +267,25 @@ impl Plan {
         }
         Ok(response)
     }
+
+    /// Migrates one value of a plan over a type ([`crate::Migrator::type_plan`]), up or down.
+    ///
+    /// On a plan of an endpoint it applies only a request plan's walks over the body: use
+    /// [`Plan::migrate_request`] and [`Plan::migrate_response`] there.
+    ///
+    /// # Errors
+    ///
+    /// When a jq expression or function fails on the value.
+    pub fn migrate_value(&self, mut value: Value) -> Result<Value> {
+        for step in &self.steps {
+            if let StepOp::Walk { action, graphs, .. } = &step.op
+                && let Some((_, graph)) = graphs.iter().find(|(status, _)| status.is_none())
+            {
+                walk(graph, action, &mut value)?;
+            }
+        }
+        Ok(value)
+    }
 }
 
 fn apply_parameter(op: &ParameterOp, parameters: &mut Parameters) {
@@ -300,13 +321,26 @@ impl fmt::Display for Plan {
             Direction::Request => (&self.version, &self.target),
             Direction::Response => (&self.target, &self.version),
         };
-        writeln!(
-            f,
-            "plan for `{}` {} from {from} to {to}: {} step(s)",
-            self.endpoint,
-            self.direction,
-            self.steps.len()
-        )?;
+        if self.of_type {
+            let way = match self.direction {
+                Direction::Request => "up",
+                Direction::Response => "down",
+            };
+            writeln!(
+                f,
+                "plan for type `{}` {way} from {from} to {to}: {} step(s)",
+                self.endpoint,
+                self.steps.len()
+            )?;
+        } else {
+            writeln!(
+                f,
+                "plan for `{}` {} from {from} to {to}: {} step(s)",
+                self.endpoint,
+                self.direction,
+                self.steps.len()
+            )?;
+        }
         if self.steps.is_empty() {
             writeln!(f, "  (empty: the payload passes through untouched)")?;
         }

@@ -5,15 +5,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::apply::apply;
+use crate::apply::util::suggest;
 use crate::diagnostic::Diagnostic;
+use crate::export::body_schema;
 use crate::findings::{Bump, diff};
 use crate::hash::{file_hashes, version_hash};
 use crate::history::{FoldOptions, History, fold};
 use crate::jq::{compile as compile_jq, expressions as jq_expressions};
-use crate::project::{Project, RELEASE_FILE, VersionDir, changes_of};
+use crate::project::{Evolution, Project, RELEASE_FILE, VersionDir, changes_of};
 use crate::semver_bump::{JudgedFinding, bump_between, bump_of, judged_findings, next_version};
 use crate::servability::missing_migrations;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Schema, Snapshot};
 
 /// What `check` found.
 #[derive(Debug, Serialize)]
@@ -122,6 +124,7 @@ pub fn check(
     check_servability(project, &history, &supported, &mut diagnostics);
     check_lifecycle_dates(project, &mut diagnostics);
     check_live_versions(project, &history, &supported, &mut diagnostics);
+    check_examples(project, &history, &mut diagnostics);
 
     let pending = history.pending.as_ref().map(|pending| {
         let judged = judged_findings(&history.pending_base(), &pending.snapshot, &project.pending);
@@ -413,5 +416,145 @@ fn check_live_versions(
                 .in_file(crate::project::CONFIG_FILE)
                 .with_hint("deprecate and retire older versions, or raise `policy.max_live_versions_per_endpoint`"),
         );
+    }
+}
+
+/// Validation errors reported per example body; the rest are counted.
+const EXAMPLE_ERRORS: usize = 3;
+
+/// Lint: every example is valid against the schema of its version (pending: the pending schema).
+fn check_examples(project: &Project, history: &History, diagnostics: &mut Vec<Diagnostic>) {
+    for dir in &project.versions {
+        if let Some(snapshot) = history.snapshot(&dir.version) {
+            for evolution in &dir.evolutions {
+                check_evolution_examples(evolution, snapshot, diagnostics);
+            }
+        }
+    }
+    if let Some(pending) = &history.pending {
+        for evolution in &project.pending {
+            check_evolution_examples(evolution, &pending.snapshot, diagnostics);
+        }
+    }
+}
+
+fn check_evolution_examples(
+    evolution: &Evolution,
+    snapshot: &Snapshot,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (index, example) in evolution.file.examples.iter().enumerate() {
+        let at = format!("/examples/{index}");
+        let Some(endpoint) = snapshot.endpoints.get(&example.endpoint) else {
+            let known: Vec<&str> = snapshot.endpoints.keys().map(String::as_str).collect();
+            diagnostics.push(
+                evolution.diagnostic(
+                    Diagnostic::error(
+                        "invalid-example",
+                        format!(
+                            "example names endpoint `{}`, which does not exist at this version",
+                            example.endpoint
+                        ),
+                    )
+                    .with_hint(suggest(&example.endpoint, &known, "endpoints")),
+                    &format!("{at}/endpoint"),
+                ),
+            );
+            continue;
+        };
+        if let Some(request) = &example.request {
+            let pointer = format!("{at}/request");
+            match &endpoint.request {
+                Some(body) => {
+                    let what = format!("the request of `{}`", endpoint.id);
+                    validate_example(evolution, snapshot, &body.schema, request, &what, &pointer, diagnostics);
+                }
+                None => diagnostics.push(evolution.diagnostic(
+                    Diagnostic::error("invalid-example", format!("endpoint `{}` takes no request body", endpoint.id))
+                        .with_hint("remove `request` from the example, or give the endpoint a request with `set_request`"),
+                    &pointer,
+                )),
+            }
+        }
+        if let Some(response) = &example.response {
+            let status = example.status.unwrap_or(200);
+            let pointer = format!("{at}/response");
+            match endpoint.responses.get(&status) {
+                Some(body) => {
+                    let what = format!("the {status} response of `{}`", endpoint.id);
+                    validate_example(
+                        evolution,
+                        snapshot,
+                        &body.schema,
+                        response,
+                        &what,
+                        &pointer,
+                        diagnostics,
+                    );
+                }
+                None => {
+                    let statuses: Vec<String> = endpoint
+                        .responses
+                        .keys()
+                        .map(|s| format!("`{s}`"))
+                        .collect();
+                    diagnostics.push(
+                        evolution.diagnostic(
+                            Diagnostic::error(
+                                "invalid-example",
+                                format!("endpoint `{}` has no {status} response", endpoint.id),
+                            )
+                            .with_hint(format!(
+                                "set the example's `status` to one the endpoint answers: {}",
+                                statuses.join(", ")
+                            )),
+                            &pointer,
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Validates one example body; each error is a diagnostic at the offending value.
+fn validate_example(
+    evolution: &Evolution,
+    snapshot: &Snapshot,
+    schema: &Schema,
+    instance: &serde_json::Value,
+    what: &str,
+    pointer: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let document = body_schema(snapshot, schema);
+    let validator = match jsonschema::draft202012::new(&document) {
+        Ok(validator) => validator,
+        Err(error) => {
+            diagnostics.push(evolution.diagnostic(
+                Diagnostic::error("invalid-example", format!("the schema of {what} does not compile, so the example cannot be checked: {error}"))
+                    .with_hint("fix the schema in the change that sets it"),
+                pointer,
+            ));
+            return;
+        }
+    };
+    let errors: Vec<_> = validator.iter_errors(instance).collect();
+    for (number, error) in errors.iter().take(EXAMPLE_ERRORS).enumerate() {
+        let path = error.instance_path().as_str();
+        let place = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" at `{path}`")
+        };
+        let mut message = format!("example does not match {what}{place}: {error}");
+        if number + 1 == EXAMPLE_ERRORS && errors.len() > EXAMPLE_ERRORS {
+            message.push_str(&format!(" (and {} more)", errors.len() - EXAMPLE_ERRORS));
+        }
+        diagnostics.push(evolution.diagnostic(
+            Diagnostic::error("invalid-example", message)
+                .with_hint("examples are checked against the schema of their version; fix the example or the schema"),
+            &format!("{pointer}{path}"),
+        ));
     }
 }

@@ -27,9 +27,9 @@ pub(super) fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
                 .title
                 .clone()
                 .unwrap_or_else(|| project.config.name.clone());
-            print!("{}", changelog_markdown(&title, &entries));
+            out!("{}", changelog_markdown(&title, &entries));
         }
-        ChangelogFormat::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
+        ChangelogFormat::Json => outln!("{}", serde_json::to_string_pretty(&entries)?),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,20 +19,20 @@ pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     );
     match args.format {
         CheckFormat::Text => {
-            print!("{}", render::summary(&project.config.name, &report));
+            out!("{}", render::summary(&project.config.name, &report));
             report_diagnostics(&project, &report.diagnostics);
             let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
             let warnings = report.diagnostics.len() - errors;
             if errors + warnings > 0 {
-                println!("{errors} error(s), {warnings} warning(s)");
+                outln!("{errors} error(s), {warnings} warning(s)");
             } else {
-                println!("ok");
+                outln!("ok");
             }
         }
-        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        CheckFormat::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
         CheckFormat::Github => {
             for diagnostic in &report.diagnostics {
-                println!("{}", render::github(diagnostic));
+                outln!("{}", render::github(diagnostic));
             }
             if let Some(pending) = &report.pending {
                 for finding in pending.findings.iter().filter(|f| f.suppressed.is_none()) {
@@ -41,12 +41,13 @@ pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                         _ => "notice",
                     };
                     let title = finding.finding.rule.id();
-                    println!(
+                    outln!(
                         "::{level} title={title}::{}",
-                        finding.finding.message.replace('\n', "%0A")
+                        render::escape_data(&finding.finding.message)
                     );
                 }
             }
+            outln!("{}", render::github_summary(&project.config.name, &report));
         }
     }
     Ok(if report.is_clean() {

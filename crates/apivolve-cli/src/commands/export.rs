@@ -60,6 +60,6 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
         ExportKind::Jsonschema => export::json_schema(&snapshot, &project.config, &version),
     };
-    println!("{}", serde_json::to_string_pretty(&document)?);
+    outln!("{}", serde_json::to_string_pretty(&document)?);
     Ok(ExitCode::SUCCESS)
 }

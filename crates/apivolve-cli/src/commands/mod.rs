@@ -3,13 +3,32 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use apivolve_model::{Diagnostic, Project};
+use apivolve_migrate::{Migrator, Registry};
+use apivolve_model::{Change, CheckOptions, CheckReport, Diagnostic, Project, changes_of, check};
 
 use crate::cli::{Cli, Command};
 
+/// `print!` to standard output, returning the error (a closed pipe) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
+/// `println!` to standard output, returning the error (a closed pipe) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
 mod changelog;
 mod check;
+mod explain;
 mod export;
+mod migrate;
 mod new;
 mod release;
 mod schema;
@@ -25,6 +44,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::run(args),
         Command::Changelog(args) => changelog::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
 
@@ -40,4 +61,43 @@ pub(crate) fn report_diagnostics(project: &Project, diagnostics: &[Diagnostic]) 
         eprint!("{}", crate::render::diagnostic(&project.root, diagnostic));
     }
     diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// Loads and checks a project for a command that needs it sound; `Err` is the exit code after
+/// the errors were reported.
+pub(crate) fn load_checked(
+    path: &std::path::Path,
+    command: &str,
+) -> anyhow::Result<Result<(Project, CheckReport), ExitCode>> {
+    let (project, diagnostics) = load(path)?;
+    let report = check(&project, diagnostics, &CheckOptions::default());
+    if !report.is_clean() {
+        report_diagnostics(&project, &report.diagnostics);
+        eprintln!("{command} refused: fix the errors above first");
+        return Ok(Err(ExitCode::from(EXIT_PROBLEM)));
+    }
+    Ok(Ok((project, report)))
+}
+
+/// Compiles the plans of the served chain. Functions an application registers in library mode
+/// (`up_fn`, `down_fn`) are stand-ins here: they show in plans and fail when run.
+pub(crate) fn migrator(project: &Project, report: &CheckReport) -> anyhow::Result<Migrator> {
+    let mut registry = Registry::new();
+    let released = project
+        .versions
+        .iter()
+        .flat_map(|dir| changes_of(&dir.evolutions));
+    for (_, _, change) in released {
+        let Change::Custom(custom) = change else {
+            continue;
+        };
+        for name in custom.up_fn.iter().chain(custom.down_fn.iter()) {
+            let message = format!(
+                "`{name}` is a Rust function of the application: the command line cannot run it"
+            );
+            registry = registry.with(name.clone(), move |_| Err(message.clone()));
+        }
+    }
+    Migrator::compile(project, &report.history, &registry)
+        .context("cannot compile the migration plans")
 }

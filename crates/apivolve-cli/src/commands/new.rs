@@ -38,6 +38,6 @@ pub(super) fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot create `{}`", path.display()))?;
     file.write_all(TEMPLATE.as_bytes())
         .with_context(|| format!("cannot write `{}`", path.display()))?;
-    println!("created {}", path.display());
+    outln!("created {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -34,7 +34,7 @@ pub(super) fn run(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|parent| format!(" on {parent}"))
         .unwrap_or_default();
-    println!(
+    outln!(
         "{} {}{parent} ({} bump)",
         if args.dry_run {
             "would release"
@@ -45,16 +45,16 @@ pub(super) fn run(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
         format!("{:?}", plan.bump).to_lowercase()
     );
     for finding in &plan.findings {
-        print!("{}", render::finding_line(finding));
+        out!("{}", render::finding_line(finding));
     }
     for (from, to) in &plan.moves {
-        println!("  {} -> {}", from.display(), to.display());
+        outln!("  {} -> {}", from.display(), to.display());
     }
     if args.dry_run {
-        print!("{}", release_toml(&plan.release));
+        out!("{}", release_toml(&plan.release));
         return Ok(ExitCode::SUCCESS);
     }
     execute_release(&project, &plan)?;
-    println!("released {}", plan.version);
+    outln!("released {}", plan.version);
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,6 @@ pub(super) fn run(args: SchemaArgs) -> anyhow::Result<ExitCode> {
         SchemaKind::Evolution => apivolve_model::evolution_file_schema(),
         SchemaKind::Config => apivolve_model::config_file_schema(),
     };
-    println!("{}", serde_json::to_string_pretty(&schema)?);
+    outln!("{}", serde_json::to_string_pretty(&schema)?);
     Ok(ExitCode::SUCCESS)
 }
