@@ -258,6 +258,7 @@ impl Migrator {
                         type_name: target,
                         action,
                         graphs: vec![(None, graph)],
+                        declared: Vec::new(),
                     },
                 }));
             }
