@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::findings::{Bump, Direction, Level};
+use crate::findings::{Bump, Direction, Level, Rule};
 use crate::history::History;
 use crate::project::Project;
 use crate::semver_bump::{JudgedFinding, bump_of, judged_findings};
@@ -133,6 +133,15 @@ pub fn changelog_markdown(title: &str, entries: &[VersionChangelog]) -> String {
 
 /// What a client of the new version must do about a breaking finding.
 fn client_action(judged: &JudgedFinding) -> &'static str {
+    match judged.finding.rule {
+        Rule::CustomBreakingChange | Rule::CustomAdditiveChange | Rule::CustomPatchChange => {
+            return "adapt to the behaviour described above; clients pinned to the previous version keep the old behaviour";
+        }
+        Rule::StatusCodeChanged => {
+            return "expect the new status code; clients pinned to the previous version keep receiving the old one";
+        }
+        _ => {}
+    }
     match judged.finding.direction {
         Direction::Request => {
             "update the requests you send to this endpoint to the new schema; clients pinned to the previous version keep working unchanged"

@@ -60,13 +60,32 @@ pub(crate) fn parse(text: &str) -> Result<(Value, SourceMap), SyntaxError> {
         .load(&mut builder, false)
         .map_err(|error| SyntaxError {
             message: error.info().to_owned(),
-            position: position(*error.marker()),
+            position: within(text, position(*error.marker())),
         })?;
     if let Some(error) = builder.error {
         return Err(error);
     }
     let value = builder.root.unwrap_or(Value::Null);
     Ok((value, builder.map))
+}
+
+/// An error past the end of the text (an unclosed bracket) is reported at its last character.
+fn within(text: &str, position: Position) -> Position {
+    let trimmed = text.trim_end();
+    if position.offset < trimmed.len() || trimmed.is_empty() {
+        return position;
+    }
+    let offset = trimmed.char_indices().last().map_or(0, |(index, _)| index);
+    let before = &text[..offset];
+    Position {
+        line: before.matches('\n').count() + 1,
+        column: before
+            .rsplit('\n')
+            .next()
+            .map_or(0, |line| line.chars().count())
+            + 1,
+        offset,
+    }
 }
 
 fn position(marker: Marker) -> Position {
@@ -173,8 +192,24 @@ impl MarkedEventReceiver for Builder {
         }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                if let Some(pointer) = self.next_pointer() {
-                    self.map.positions.insert(pointer, position(mark));
+                match self.next_pointer() {
+                    Some(pointer) => {
+                        self.map.positions.insert(pointer, position(mark));
+                    }
+                    // A key: a block mapping's own mark can be at its first `:`; the mapping
+                    // starts at its first key.
+                    None => {
+                        if let Some(Frame::Mapping {
+                            pointer, entries, ..
+                        }) = self.stack.last()
+                        {
+                            let here = position(mark);
+                            let start = self.map.positions.entry(pointer.clone()).or_insert(here);
+                            if entries.is_empty() && here.offset < start.offset {
+                                *start = here;
+                            }
+                        }
+                    }
                 }
                 let value = scalar(text, style, tag.as_ref().map(|tag| tag.suffix.as_str()));
                 self.push_value(value, anchor, mark);
@@ -279,6 +314,26 @@ mod tests {
         assert_eq!(map.locate("/b/1").column, 5);
         assert_eq!(map.locate("/c/d").line, 6);
         assert_eq!(map.locate("/c/missing/deeper").line, 6);
+    }
+
+    #[test]
+    fn mappings_start_at_their_first_key() {
+        let (_, map) = parse("changes:\n  - renam_field: {type: A}\n").unwrap();
+        assert_eq!(
+            (
+                map.locate("/changes/0").line,
+                map.locate("/changes/0").column
+            ),
+            (2, 5)
+        );
+    }
+
+    #[test]
+    fn errors_at_the_end_stay_inside_the_text() {
+        let text = "a: [1, 2\n";
+        let error = parse(text).unwrap_err();
+        assert!(error.position.offset < text.len(), "{error:?}");
+        assert_eq!(error.position.line, 1);
     }
 
     #[test]
