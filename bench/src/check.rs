@@ -107,8 +107,9 @@ fn generate(root: &Path, types: usize, versions: usize) -> anyhow::Result<()> {
             );
         }
         let t = v % types;
-        let previous = if v > 1 {
-            format!("n{}", v - 1)
+        // The last rename of this type was `types` versions ago, if any.
+        let previous = if v > types {
+            format!("n{}", v - types)
         } else {
             "amount".to_owned()
         };
