@@ -14,7 +14,7 @@ use crate::history::{FoldOptions, History, fold};
 use crate::jq::{compile as compile_jq, expressions as jq_expressions};
 use crate::project::{Evolution, Project, RELEASE_FILE, VersionDir, changes_of};
 use crate::semver_bump::{JudgedFinding, bump_between, bump_of, judged_findings, next_version};
-use crate::servability::missing_migrations;
+use crate::servability::{may_miss_migrations, missing_migrations};
 use crate::snapshot::{Schema, Snapshot};
 
 /// What `check` found.
@@ -98,11 +98,20 @@ pub fn check(
 
     let supported = supported_versions(project, &history);
     let mut versions = Vec::new();
+    // The endpoints each version changed over its parent, for the live-versions lint.
+    let mut changed: BTreeMap<semver::Version, BTreeSet<String>> = BTreeMap::new();
     for dir in &project.versions {
         let (bump, findings) = match (&dir.release.parent, history.snapshot(&dir.version)) {
             (Some(parent), Some(snapshot)) => match history.snapshot(parent) {
                 Some(before) => {
                     let judged = judged_findings(before, snapshot, &dir.evolutions);
+                    changed.insert(
+                        dir.version.clone(),
+                        judged
+                            .iter()
+                            .filter_map(|judged| judged.finding.location.endpoint.clone())
+                            .collect(),
+                    );
                     let bump = bump_of(&judged);
                     check_bump(dir, parent, bump, &judged, &mut diagnostics);
                     (Some(bump), judged.len())
@@ -123,7 +132,7 @@ pub fn check(
 
     check_servability(project, &history, &supported, &mut diagnostics);
     check_lifecycle_dates(project, &mut diagnostics);
-    check_live_versions(project, &history, &supported, &mut diagnostics);
+    check_live_versions(project, &history, &supported, &changed, &mut diagnostics);
     check_examples(project, &history, &mut diagnostics);
 
     let pending = history.pending.as_ref().map(|pending| {
@@ -332,6 +341,11 @@ fn check_servability(
             continue;
         };
         for (evolution, index, change) in dir.changes() {
+            if !may_miss_migrations(change) {
+                // Nothing to report: no need to keep the schema before the change.
+                let _ = apply(&mut snapshot, change);
+                continue;
+            }
             let before = snapshot.clone();
             if apply(&mut snapshot, change).is_err() {
                 continue;
@@ -391,22 +405,33 @@ fn check_live_versions(
     project: &Project,
     history: &History,
     supported: &BTreeSet<semver::Version>,
+    changed: &BTreeMap<semver::Version, BTreeSet<String>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let limit = project.config.policy.max_live_versions_per_endpoint;
-    let chain: Vec<&Snapshot> = history
+    let chain: Vec<&semver::Version> = history
         .chain
         .iter()
         .filter(|v| supported.contains(*v))
-        .filter_map(|v| history.snapshot(v))
         .collect();
     let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
     for pair in chain.windows(2) {
-        let changed: BTreeSet<String> = diff(pair[0], pair[1])
-            .into_iter()
-            .filter_map(|finding| finding.location.endpoint)
-            .collect();
-        for endpoint in changed {
+        let (older, newer) = (pair[0], pair[1]);
+        let is_parent = project
+            .version(newer)
+            .and_then(|dir| dir.release.parent.as_ref())
+            == Some(older);
+        let endpoints: BTreeSet<String> = match changed.get(newer).filter(|_| is_parent) {
+            Some(endpoints) => endpoints.clone(),
+            None => match (history.snapshot(older), history.snapshot(newer)) {
+                (Some(before), Some(after)) => diff(before, after)
+                    .into_iter()
+                    .filter_map(|finding| finding.location.endpoint)
+                    .collect(),
+                _ => BTreeSet::new(),
+            },
+        };
+        for endpoint in endpoints {
             *shapes.entry(endpoint).or_insert(1) += 1;
         }
     }

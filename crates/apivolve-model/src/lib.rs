@@ -50,6 +50,8 @@ pub use release::{
     PlanError, ReleaseOptions, ReleasePlan, execute_release, plan_release, release_toml,
 };
 pub use semver_bump::{JudgedFinding, bump_between, bump_of, judge, judged_findings, next_version};
-pub use servability::{MissingMigration, Side, missing_migrations, reachable_types};
+pub use servability::{
+    MissingMigration, Side, may_miss_migrations, missing_migrations, reachable_types,
+};
 pub use snapshot::*;
 pub use yaml::{Position, SourceMap};

@@ -92,8 +92,49 @@ pub fn missing_migrations(
     before: &Snapshot,
     after: &Snapshot,
 ) -> Vec<MissingMigration> {
+    if !may_miss_migrations(change) {
+        return Vec::new();
+    }
     let context = Context::new(before, after);
     check(&context, change)
+}
+
+/// Whether [`missing_migrations`] can report anything for `change`: a test on the change alone,
+/// so a caller can skip keeping the snapshot before it. False when the change carries every
+/// migration its kind can need (a default, a `down`, both jq directions, an enum mapping).
+pub fn may_miss_migrations(change: &Change) -> bool {
+    match change {
+        Change::AddField(change) => change.required && change.default.is_none(),
+        Change::MakeRequired(change) => change.default.is_none(),
+        Change::MakeOptional(change) => change.default.is_none(),
+        Change::RemoveField(change) => change.default.is_none() && change.down.is_none(),
+        Change::ChangeField(change) => change.up.is_none() || change.down.is_none(),
+        Change::AddEnumValue(change) => change.down_map.is_none(),
+        Change::RemoveEnumValue(change) => change.up_map.is_none(),
+        Change::AddType(_)
+        | Change::RemoveType(_)
+        | Change::RenameType(_)
+        | Change::RenameField(_)
+        | Change::MoveField(_)
+        | Change::SplitField(_)
+        | Change::MergeFields(_)
+        | Change::AddEndpoint(_)
+        | Change::ChangePath(_)
+        | Change::ChangeMethod(_)
+        | Change::AddMethod(_)
+        | Change::RemoveParam(_)
+        | Change::RenameParam(_)
+        | Change::RemoveResponse(_)
+        | Change::ChangeStatus(_)
+        | Change::SetLifecycle(_) => false,
+        Change::RemoveMethod(_)
+        | Change::AddParam(_)
+        | Change::SetRequest(_)
+        | Change::SetResponse(_)
+        | Change::ChangeError(_)
+        | Change::Custom(_)
+        | Change::RemoveEndpoint(_) => true,
+    }
 }
 
 /// The two snapshots and which types each side reaches in either.
