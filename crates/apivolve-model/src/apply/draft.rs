@@ -52,6 +52,11 @@ impl<'a> Draft<'a> {
         merged(&self.base.types, &self.types)
     }
 
+    /// An upper bound of the number of types (cheap: for loop bounds).
+    pub(crate) fn type_count(&self) -> usize {
+        self.base.types.len() + self.types.len()
+    }
+
     /// Every type name, sorted.
     pub(crate) fn type_names(&self) -> Vec<&str> {
         self.types().into_iter().map(|(name, _)| name).collect()

@@ -250,7 +250,7 @@ pub(crate) fn type_object(
 pub(crate) fn alias_target(draft: &Draft<'_>, name: &str, schema: &Schema) -> String {
     let mut owner = name.to_owned();
     let mut schema = schema;
-    for _ in 0..=draft.type_names().len() {
+    for _ in 0..=draft.type_count() {
         match Snapshot::ref_name(schema)
             .and_then(|target| draft.type_schema(target).map(|s| (target, s)))
         {
