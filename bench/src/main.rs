@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 
 mod check;
+mod objid;
 mod store;
 
 #[derive(Debug, Parser)]
@@ -21,6 +22,8 @@ enum Bench {
     Check(check::Args),
     /// Store commits per second, with and without group commit; reads and writes per unit.
     Store,
+    /// The objid service under simulated developers (v1 and v2), against the seed's target load.
+    Objid(objid::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +33,6 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(store::run()),
+        Bench::Objid(args) => objid::run(&args),
     }
 }

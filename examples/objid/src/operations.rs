@@ -82,7 +82,8 @@ fn parse_ranges(request: &Value) -> Result<Vec<Range>> {
     Ok(ranges)
 }
 
-/// `getNext`: the first free number (GET peeks, POST commits it).
+/// `getNext`: the first free number (GET peeks, POST commits it). `attempt` is the run of the
+/// unit of work (1 for the first).
 pub async fn get_next(
     unit: &UnitOfWork,
     request: &Value,
@@ -153,7 +154,8 @@ pub async fn get_next(
         "id": id,
         "updated": updated,
         "available": available,
-        "updateAttempts": if commit { attempt } else { 0 },
+        // Re-runs after a conflict: 0 when the first commit went through (as v1 documents it).
+        "updateAttempts": if commit { attempt.saturating_sub(1) } else { 0 },
         "hasConsumption": has_consumption,
     }))
 }
