@@ -36,8 +36,8 @@ fn explain_one_direction() {
     assert_eq!(
         run.stdout,
         "plan for `autoSyncIds` request from 1.0.0 to 2.0.0: 1 step(s)\n  \
-         1. [2.0.0 v2.0.0/0004-sync-consumption.yaml#1 add_field] `AutoSyncIdsRequest` at /: \
-         set `skipUnauthorized` to `true` when absent\n"
+         1. [2.0.0 v2.0.0/0004-sync-consumption.yaml#2 custom] body: \
+         jq `.skipUnauthorized = true`\n"
     );
 }
 

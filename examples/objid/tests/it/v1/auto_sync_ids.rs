@@ -77,6 +77,21 @@ fn cases() -> Vec<Case> {
         )
         .leaves_other(Stored::Is(json!({"codeunit": [7]}))),
         Case::new(
+            "v1 skips a bad folder even when it sends v2's skipUnauthorized: false",
+            Method::POST,
+            PATH,
+            json!({"skipUnauthorized": false, "appFolders": [
+                {"appId": "$APP", "ids": {"codeunit": [1]}},
+                {"appId": "$OTHER", "ids": {"codeunit": [7]}},
+            ]}),
+        )
+        .stored(authorized(json!({"codeunit": [50000]})))
+        .answers(
+            200,
+            Body::Json(json!({"$OTHER": all_types(json!({"codeunit": [7]}))})),
+        )
+        .leaves_other(Stored::Is(json!({"codeunit": [7]}))),
+        Case::new(
             "15 POST replaces",
             Method::POST,
             PATH,

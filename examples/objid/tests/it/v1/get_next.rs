@@ -142,9 +142,7 @@ fn cases() -> Vec<Case> {
             PATH,
             request(json!({"ranges": [{"from": 0, "to": 10}]})),
         )
-        // FIXME: the specification's v1 messages say `Invalid ranges: <reason>`; the v1 schema's
-        // `minimum: 1` refuses zero first, with the validator's own message.
-        .answers(400, Body::Text("0 is less than the minimum of 1")),
+        .answers(400, Body::Text("Invalid ranges: range numbers must not be zero")),
         Case::new(
             "v1 full ranges: id 0, nothing written",
             Method::POST,
@@ -171,19 +169,23 @@ fn cases() -> Vec<Case> {
         .stored(json!({"codeunit": [50000]}))
         .conflicting()
         .answers(418, Body::Text("Too many attempts at updating the store")),
-        // FIXME: v1 has no field-number types and should answer 400 `Invalid object type:
-        // table_50100`; the v1 schema's `ObjectType` is any string and no up-migration refuses
-        // them, so v1 clients get v2's field numbers. Needs a change in v2.0.0's getNext `up`.
         Case::new(
-            "v1 field-number types pass through to v2",
+            "v1 has no field-number types",
             Method::GET,
             PATH,
             request(json!({"type": "table_50100"})),
         )
+        .answers(400, Body::Text("Invalid object type: table_50100")),
+        Case::new(
+            "v1 ignores v2's perRange",
+            Method::GET,
+            PATH,
+            request(json!({"perRange": true, "ranges": [{"from": 50000, "to": 59999}, {"from": 70000, "to": 70010}]})),
+        )
         .answers(
             200,
             Body::Json(json!({
-                "id": 1,
+                "id": 50000,
                 "updated": false,
                 "available": true,
                 "updateAttempts": 0,
