@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apivolve_model::{BulkConfig, CheckOptions, Project, check};
 use apivolve_server::{
-    BulkOptions, Problem, ResponseValidation, Runtime, UnitOfWorkLayer, Uow, VersioningLayer,
-    VersioningOptions, VersioningService,
+    Attempt, BulkOptions, Problem, ResponseValidation, Runtime, UnitOfWorkLayer, Uow,
+    VersioningLayer, VersioningOptions, VersioningService,
 };
-use apivolve_store::{MemoryStore, RetryPolicy, SharedStore};
+use apivolve_store::{MemoryStore, RetryPolicy, SharedStore, Write};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -97,6 +97,7 @@ async fn put_item(
     State(calls): State<Calls>,
     Path(id): Path<String>,
     Uow(unit): Uow,
+    Attempt(attempt): Attempt,
     Json(body): Json<Value>,
 ) -> Response {
     calls.fetch_add(1, Ordering::SeqCst);
@@ -105,6 +106,16 @@ async fn put_item(
         Ok(found) => found.is_some(),
         Err(error) => return Problem::internal(error).into_response(),
     };
+    if body["name"] == "race" && attempt == 1 {
+        // Another writer creates the item behind the unit's back: its commit conflicts.
+        let write = Write::Insert {
+            key: key.clone(),
+            value: json!({"name": "other", "qty": 0}),
+        };
+        if let Err(error) = unit.store().commit(vec![write]).await {
+            return Problem::internal(error).into_response();
+        }
+    }
     let item = json!({"name": body["name"], "qty": body["qty"]});
     if let Err(error) = unit.put(&key, item) {
         return Problem::internal(error).into_response();

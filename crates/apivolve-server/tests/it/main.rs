@@ -3,6 +3,7 @@
 //! and bulk requests against a demo app.
 
 mod bulk;
+mod bulk_conflicts;
 mod bulk_conformance;
 mod bulk_gateway;
 mod bulk_idempotency;
