@@ -12,6 +12,7 @@ use apivolve_server::{
     Attempt, BulkOptions, Problem, ResponseValidation, Runtime, UnitOfWorkLayer, Uow,
     VersioningLayer, VersioningOptions, VersioningService,
 };
+use apivolve_store::testing::{Backend, TestStore};
 use apivolve_store::{MemoryStore, RetryPolicy, SharedStore, Write};
 use axum::Router;
 use axum::body::Body;
@@ -40,6 +41,8 @@ pub(crate) struct Setup {
     pub(crate) options: BulkOptions,
     /// Give the layer the store (library mode); without it lines are independent calls.
     pub(crate) shared_store: bool,
+    /// The store (a memory store unless said).
+    pub(crate) store: Option<SharedStore>,
 }
 
 impl Default for Setup {
@@ -48,6 +51,7 @@ impl Default for Setup {
             limits: BulkConfig::default(),
             options: BulkOptions::default(),
             shared_store: true,
+            store: None,
         }
     }
 }
@@ -79,7 +83,10 @@ pub(crate) fn router(store: SharedStore, calls: Calls) -> Router {
 }
 
 pub(crate) fn demo(setup: Setup) -> Demo {
-    let store: SharedStore = Arc::new(MemoryStore::new());
+    let store = setup
+        .store
+        .clone()
+        .unwrap_or_else(|| Arc::new(MemoryStore::new()));
     let calls = Calls::default();
     let mut layer =
         VersioningLayer::new(runtime(setup.limits)).with_bulk_options(setup.options.clone());
@@ -332,4 +339,51 @@ async fn rows_stream_before_the_request_ends() {
     drop(sender);
     let rest = body.collect().await.unwrap().to_bytes();
     assert!(String::from_utf8_lossy(&rest).contains("\"summary\""));
+}
+
+#[tokio::test]
+async fn modes_commit_alike_on_every_backend() {
+    for backend in [Backend::Memory, Backend::Sqlite, Backend::Postgres] {
+        let Some(test_store) = TestStore::open(backend).await else {
+            continue;
+        };
+        let demo = demo(Setup {
+            store: Some(test_store.store().clone()),
+            ..Setup::default()
+        });
+        for (mode, id, stored_ids) in [
+            ("per_item", "p", ["p1", "p3"].as_slice()),
+            ("stop_on_error", "s", ["s1"].as_slice()),
+            ("atomic", "a", [].as_slice()),
+        ] {
+            let configure = json!(["configure", {"mode": mode}]).to_string();
+            let lines: Vec<String> = [1, -1, 1]
+                .iter()
+                .enumerate()
+                .map(|(n, qty)| {
+                    json!(["items.put", {"name": "x", "qty": qty}, {"params": {"id": format!("{id}{}", n + 1)}}])
+                        .to_string()
+                })
+                .collect();
+            let body = format!("{configure}\n{}", lines.join("\n"));
+            let answer = send(&demo.service, bulk_request("v2", &body, &[])).await;
+            assert_eq!(answer.status, StatusCode::OK, "{backend} {mode}");
+            for n in 1..=3 {
+                let key = format!("{id}{n}");
+                let found = stored(&demo.store, &format!("items/{key}")).await;
+                assert_eq!(
+                    found.is_some(),
+                    stored_ids.contains(&key.as_str()),
+                    "{backend} {mode} {key}"
+                );
+            }
+        }
+        let key = [("idempotency-key", "same")];
+        let body = r#"["items.put", {"name": "x", "qty": 1}, {"params": {"id": "k"}}]"#;
+        let first = send(&demo.service, bulk_request("v2", body, &key)).await;
+        let retry = send(&demo.service, bulk_request("v2", body, &key)).await;
+        assert_eq!(retry.text, first.text, "{backend}");
+        assert_eq!(retry.headers["idempotent-replayed"], "true", "{backend}");
+        test_store.teardown().await;
+    }
 }
