@@ -101,3 +101,56 @@ async fn unknown_jobs_are_not_found() {
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{id}");
     }
 }
+
+#[tokio::test]
+async fn an_async_job_reads_the_rest_of_the_body_after_its_202() {
+    let demo = demo(Setup::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let service = demo.service.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, axum::ServiceExt::into_make_service(service))
+            .await
+            .unwrap();
+    });
+    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let (body, receiver) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
+    let frames = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver
+            .recv()
+            .await
+            .map(|item| (item.map(hyper::body::Frame::data), receiver))
+    });
+    let request = Request::post("/api/v2/bulk")
+        .header("host", address.to_string())
+        .header("content-type", "application/x-ndjson")
+        .body(http_body_util::StreamBody::new(frames))
+        .unwrap();
+    let line = |id: &str| {
+        format!(
+            "[\"items.put\", {{\"name\": \"x\", \"qty\": 1}}, {{\"params\": {{\"id\": \"{id}\"}}}}]\n"
+        )
+    };
+    body.send(Ok("[\"configure\", {\"respond\": \"async\"}]\n".into()))
+        .await
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    // The rest of the body goes after the answer.
+    for id in ["a", "b", "c"] {
+        body.send(Ok(line(id).into())).await.unwrap();
+    }
+    drop(body);
+    let done = wait_for(&demo, &location).await;
+    assert_eq!(
+        outline(done.lines()),
+        "2:201:created 3:201:created 4:201:created"
+    );
+    assert!(stored(&demo.store, "items/c").await.is_some());
+}
