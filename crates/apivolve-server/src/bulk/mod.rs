@@ -17,6 +17,7 @@
 //!   line's *result id* (its response body's `id` member, else the whole body), and
 //!   `{"$ref": "name#/json/pointer"}` for a part of its response body. A reference to no earlier
 //!   anchor is a 400 row; a line referring to a line that did not succeed is skipped (424).
+//!   Anchored results are kept for the whole request (the one thing that grows with it).
 //! - The response is NDJSON, one row per operation line in order
 //!   (`{"line", "op", "$anchor", "status", "result", "body"}`, or `"problem"` instead of
 //!   `"body"`; `result` is `created` or `updated` when the answer says so: 201, or a `true`
