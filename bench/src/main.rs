@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod bulk;
 mod check;
 mod objid;
 mod store;
@@ -18,6 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Bench {
+    /// 100,000 upserts in one bulk request against single requests; peak RSS of 1,000,000 lines.
+    Bulk,
     /// `apivolve check` on a generated project (200 types x 50 versions), beside loading alone.
     Check(check::Args),
     /// Store commits per second, with and without group commit; reads and writes per unit.
@@ -28,6 +31,7 @@ enum Bench {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
+        Bench::Bulk => tokio::runtime::Runtime::new()?.block_on(bulk::run()),
         Bench::Check(args) => check::run(&args),
         Bench::Store => tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -37,9 +37,11 @@
 //! | [`render_metrics`] | the Prometheus recorder and the runtime's metrics |
 //! | [`docs_router`] | vendored Swagger UI and per-version OpenAPI documents |
 //! | [`Gateway`] | streaming reverse proxy to a fixed upstream |
+//! | [`BulkOptions`] | `POST {base}/{version}/bulk` (NDJSON), `Idempotency-Key`, async bulk jobs |
 //!
 //! The crate has no cargo features.
 
+mod bulk;
 mod docs;
 mod error;
 mod gateway;
@@ -53,6 +55,7 @@ mod unit_of_work;
 mod validation;
 mod versioning;
 
+pub use bulk::BulkOptions;
 pub use docs::{DOCS_PATH, OPENAPI_PATH, docs_router};
 pub use error::{Error, Result};
 pub use gateway::{Gateway, GatewayOptions, remove_hop_by_hop};

@@ -6,6 +6,10 @@
 //! reports a write that was not stored. On a conflict the request is run again from fresh reads,
 //! up to the retry bound, then answered 409. Any other answer discards the staged writes. The
 //! request body is buffered (it is bounded by the body limit) so the handler can run again.
+//!
+//! A request that already carries a [`UnitOfWork`] in its extensions (a line of a bulk request,
+//! whose lines share one unit) runs in that unit: the layer neither commits nor retries it; the
+//! bulk handler does, once for all its lines.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -96,6 +100,12 @@ where
     S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
+    if request.extensions().get::<UnitOfWork>().is_some() {
+        return match inner.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+    }
     let (parts, body) = request.into_parts();
     let bytes: Bytes = match axum::body::to_bytes(body, layer.max_body_bytes).await {
         Ok(bytes) => bytes,

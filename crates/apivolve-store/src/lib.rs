@@ -85,4 +85,4 @@ pub use postgres::PostgresStore;
 pub use runner::{Outcome, RetryPolicy, run_unit};
 pub use sqlite::SqliteStore;
 pub use store::{DocumentStore, SharedStore, StoreOptions, open_store, open_store_with};
-pub use unit::{UnitOfWork, UnitStats};
+pub use unit::{Savepoint, UnitOfWork, UnitStats};

@@ -43,6 +43,9 @@ impl UnitStats {
 ///   `delete` need the current document, so they read it (through the cache) unless the unit
 ///   already staged a value for the key. A put that leaves a read document unchanged is dropped.
 ///
+/// - **[`savepoint`](Self::savepoint)** marks the staged writes; [`rollback_to`](Self::rollback_to)
+///   undoes what was staged since, so one failing step of a batch leaves nothing behind.
+///
 /// Dropping a unit without committing discards its staged writes (rollback on drop). The unit is
 /// a cheap handle: clones share one cache and one set of staged writes, so one bulk request can
 /// pass it to every line. It is `Send + Sync`; its lock is never held across an `.await`. Two
@@ -69,6 +72,32 @@ struct State {
     stage_serial: u64,
     stats: UnitStats,
     closed: Option<&'static str>,
+    /// What each staging since the oldest open savepoint replaced, newest last.
+    journal: Vec<Undo>,
+    /// Savepoints taken and not yet rolled back to or released.
+    savepoints: usize,
+    /// Bumped when a commit or a discard ends every open savepoint.
+    generation: u64,
+}
+
+/// The staged state of a key before one staging, so a rollback can put it back.
+#[derive(Debug)]
+struct Undo {
+    key: String,
+    staged: Option<Staged>,
+    serial: u64,
+}
+
+/// A mark in a unit's staged writes: [`UnitOfWork::rollback_to`] undoes what was staged after it,
+/// [`UnitOfWork::release`] keeps it.
+///
+/// A bulk request runs many lines in one unit and takes a savepoint before each line, so a line
+/// that fails leaves no staged write behind while the good lines still commit together.
+#[derive(Debug)]
+#[must_use = "a savepoint journals every staging until it is rolled back to or released"]
+pub struct Savepoint {
+    generation: u64,
+    position: usize,
 }
 
 #[derive(Debug)]
@@ -296,6 +325,58 @@ impl UnitOfWork {
         state.closed = Some("discarded");
     }
 
+    /// Mark the staged writes as they are now.
+    ///
+    /// Savepoints nest: roll back to or release the newest first. A commit or a discard ends every
+    /// open savepoint (rolling back to one afterwards does nothing). Reads are not undone: the
+    /// cache keeps what the store answered.
+    pub fn savepoint(&self) -> Savepoint {
+        let mut state = self.state();
+        state.savepoints += 1;
+        Savepoint {
+            generation: state.generation,
+            position: state.journal.len(),
+        }
+    }
+
+    /// Undo every write staged since `savepoint` (through any clone) and end it.
+    pub fn rollback_to(&self, savepoint: Savepoint) {
+        let mut state = self.state();
+        if savepoint.generation != state.generation {
+            return;
+        }
+        while state.journal.len() > savepoint.position {
+            let Some(undo) = state.journal.pop() else {
+                break;
+            };
+            if let Some(entry) = state.entries.get_mut(&undo.key) {
+                entry.staged = undo.staged;
+                entry.serial = undo.serial;
+            }
+        }
+        let entries = &state.entries;
+        let kept: Vec<String> = state
+            .staged_order
+            .iter()
+            .filter(|key| {
+                entries
+                    .get(*key)
+                    .is_some_and(|entry| entry.staged.is_some())
+            })
+            .cloned()
+            .collect();
+        state.staged_order = kept;
+        state.end_savepoint();
+    }
+
+    /// Keep the writes staged since `savepoint` and end it.
+    pub fn release(&self, savepoint: Savepoint) {
+        let mut state = self.state();
+        if savepoint.generation == state.generation {
+            state.end_savepoint();
+        }
+    }
+
     /// Fetch, in one batch, the keys whose stored state the unit does not know and needs.
     async fn ensure_read<K: AsRef<str>>(&self, keys: &[K], need: Need) -> Result<()> {
         let missing: Vec<String> = {
@@ -357,6 +438,17 @@ impl State {
     fn stage(&mut self, key: String, staged: Staged) {
         self.stage_serial += 1;
         let serial = self.stage_serial;
+        if self.savepoints > 0 {
+            let (previous, previous_serial) = self
+                .entries
+                .get(&key)
+                .map_or((None, 0), |entry| (entry.staged.clone(), entry.serial));
+            self.journal.push(Undo {
+                key: key.clone(),
+                staged: previous,
+                serial: previous_serial,
+            });
+        }
         match self.entries.get_mut(&key) {
             Some(entry) => {
                 if entry.staged.is_none() {
@@ -380,6 +472,7 @@ impl State {
     /// After a commit of the staged writes in `committed` (key and serial when taken), unstage
     /// those not staged again since; a write staged by another clone during the commit stays.
     fn settle(&mut self, committed: Vec<(String, u64)>) {
+        self.end_all_savepoints();
         for (key, serial) in committed {
             if let Some(entry) = self.entries.get_mut(&key)
                 && entry.serial == serial
@@ -392,7 +485,21 @@ impl State {
             .retain(|key| entries.get(key).is_some_and(|entry| entry.staged.is_some()));
     }
 
+    fn end_savepoint(&mut self) {
+        self.savepoints = self.savepoints.saturating_sub(1);
+        if self.savepoints == 0 {
+            self.journal.clear();
+        }
+    }
+
+    fn end_all_savepoints(&mut self) {
+        self.journal.clear();
+        self.savepoints = 0;
+        self.generation += 1;
+    }
+
     fn clear_staged(&mut self) {
+        self.end_all_savepoints();
         for key in std::mem::take(&mut self.staged_order) {
             if let Some(entry) = self.entries.get_mut(&key) {
                 entry.staged = None;

@@ -28,7 +28,7 @@ use crate::routes::RouteMatch;
 /// Largest response body the layer buffers to migrate (responses of the inner service).
 const MAX_RESPONSE_BYTES: usize = 256 << 20;
 
-pub(super) async fn handle<S>(
+pub(crate) async fn handle<S>(
     runtime: Arc<Runtime>,
     inner: S,
     docs: Router,
@@ -114,6 +114,42 @@ where
         status,
     );
     finish(&runtime, version, Some(&endpoint.endpoint), response)
+}
+
+/// The chain for one endpoint already chosen, as the bulk handler calls it for each line: gate,
+/// validate, migrate up, call, migrate down, in the endpoint's error shape. The request's path is
+/// not routed again (the line named its endpoint); its query is the endpoint's. No lifecycle
+/// headers: the bulk response carries them once.
+pub(crate) async fn serve_endpoint<S>(
+    runtime: &Runtime,
+    version: &VersionRuntime,
+    endpoint: &EndpointRuntime,
+    inner: S,
+    request: Request<Body>,
+    path_parameters: Vec<(String, String)>,
+) -> Response
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let (parts, body) = request.into_parts();
+    let request = Incoming {
+        query: parts.uri.query().map(str::to_owned),
+        parts,
+        body,
+        source: None,
+        path_parameters,
+    };
+    let response = match serve(runtime, version, endpoint, inner, request).await {
+        Ok(response) => response,
+        Err(problem) => problem_response(version, endpoint, problem),
+    };
+    metrics::record_request(
+        &version.info.version.to_string(),
+        &endpoint.endpoint.id,
+        response.status().as_u16(),
+    );
+    response
 }
 
 struct Incoming {

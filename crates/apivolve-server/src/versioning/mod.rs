@@ -5,7 +5,8 @@
 //! service (an axum router speaking latest, or the gateway), migrate the response down (body,
 //! status, error shape), and add the lifecycle headers. Clients on latest take the fast path:
 //! their bodies pass through untouched. `/metrics` and `/_apivolve/...` (OpenAPI documents and
-//! the docs UI) are answered by the layer itself.
+//! the docs UI) are answered by the layer itself, and so are `POST {base}/{version}/bulk`, its
+//! jobs and `Idempotency-Key` (see [`BulkOptions`]).
 
 mod chain;
 mod params;
@@ -15,6 +16,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use apivolve_store::SharedStore;
 use axum::Router;
 use axum::body::Body;
 use axum::response::Response;
@@ -22,13 +24,18 @@ use futures::future::BoxFuture;
 use http::Request;
 use tower::{Layer, Service};
 
+pub(crate) use chain::{handle, serve_endpoint};
+pub(crate) use runtime::VersionRuntime;
 pub use runtime::{ResponseValidation, Runtime, VersioningOptions};
+
+use crate::bulk::{Bulk, BulkOptions};
 
 /// A tower layer that serves every supported version from an inner service speaking latest.
 #[derive(Clone, Debug)]
 pub struct VersioningLayer {
     runtime: Arc<Runtime>,
     docs: Router,
+    bulk: Arc<Bulk>,
 }
 
 impl VersioningLayer {
@@ -38,7 +45,25 @@ impl VersioningLayer {
         Self {
             runtime: Arc::new(runtime),
             docs,
+            bulk: Arc::new(Bulk::default()),
         }
+    }
+
+    /// Library mode: the store the inner service's [`UnitOfWorkLayer`](crate::UnitOfWorkLayer)
+    /// uses. With it, the lines of a bulk request share units of work (and `atomic` mode is
+    /// available), and `Idempotency-Key`, bulk jobs and their results are kept in it. Without it
+    /// (gateway mode) bulk lines are independent calls and `Idempotency-Key` passes through.
+    #[must_use]
+    pub fn with_store(mut self, store: SharedStore) -> Self {
+        self.bulk = Arc::new(Bulk::new(Some(store), self.bulk.options.clone()));
+        self
+    }
+
+    /// Options of bulk requests, idempotency keys and jobs.
+    #[must_use]
+    pub fn with_bulk_options(mut self, options: BulkOptions) -> Self {
+        self.bulk = Arc::new(Bulk::new(self.bulk.store.clone(), options));
+        self
     }
 
     /// The compiled runtime.
@@ -55,6 +80,7 @@ impl<S> Layer<S> for VersioningLayer {
             inner,
             runtime: self.runtime.clone(),
             docs: self.docs.clone(),
+            bulk: self.bulk.clone(),
         }
     }
 }
@@ -65,6 +91,7 @@ pub struct VersioningService<S> {
     inner: S,
     runtime: Arc<Runtime>,
     docs: Router,
+    bulk: Arc<Bulk>,
 }
 
 impl<S> Service<Request<Body>> for VersioningService<S>
@@ -84,6 +111,7 @@ where
         let inner = self.inner.clone();
         let runtime = self.runtime.clone();
         let docs = self.docs.clone();
-        Box::pin(async move { Ok(chain::handle(runtime, inner, docs, request).await) })
+        let bulk = self.bulk.clone();
+        Box::pin(async move { Ok(crate::bulk::handle(runtime, bulk, inner, docs, request).await) })
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use apivolve_migrate::{Direction, Migrator, Plan, Registry};
 use apivolve_model::{
-    Change, CheckOptions, Endpoint, History, ParameterLocation, Project, Snapshot, check, export,
-    supported_versions,
+    BulkConfig, Change, CheckOptions, Endpoint, History, ParameterLocation, Project, Snapshot,
+    check, export, supported_versions,
 };
 use semver::Version;
 use serde_json::{Map, Value, json};
@@ -91,6 +91,8 @@ pub struct Runtime {
     pub(crate) timeout: std::time::Duration,
     pub(crate) documents: BTreeMap<String, Value>,
     pub(crate) title: String,
+    /// `[bulk]` limits.
+    pub(crate) bulk: BulkConfig,
 }
 
 impl Runtime {
@@ -246,6 +248,7 @@ impl Runtime {
             timeout: std::time::Duration::from_millis(config.server.timeout_ms),
             documents,
             title: config.title.clone().unwrap_or_else(|| config.name.clone()),
+            bulk: config.bulk.clone(),
         })
     }
 

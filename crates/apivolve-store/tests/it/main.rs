@@ -6,4 +6,5 @@ mod conformance;
 mod crash;
 mod faults;
 mod open;
+mod savepoint;
 mod unit_of_work;

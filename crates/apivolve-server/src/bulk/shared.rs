@@ -1,0 +1,319 @@
+//! Library mode: lines run one after another in units of work the bulk handler opens, commits
+//! and retries itself.
+//!
+//! - `per_item` and `stop_on_error` read the lines in windows (`window_lines` lines or about
+//!   `window_bytes` bytes). A window's lines run in one unit, each behind a savepoint: a line
+//!   that fails leaves no staged write. The window commits once; on a conflict it runs again from
+//!   fresh reads (the window's lines are kept), up to the retry policy. Its rows are sent after
+//!   its commit, so a row says 2xx only for writes that were stored: when the commit fails for
+//!   good, the window's succeeded rows become that failure. A request within one window commits
+//!   exactly once.
+//! - `atomic` runs every line in one unit and commits once, only when every line succeeded and
+//!   the request was read whole within its limits and declared count. A request of at most
+//!   `window_bytes` is kept: its rows are held until the commit, and a conflict runs it again from
+//!   fresh reads. A larger one is not kept: its rows stream as lines complete, and a conflict at
+//!   the end fails the batch (the summary row says `committed: false` with a 409 problem).
+
+use std::convert::Infallible;
+
+use apivolve_store::{ErrorKind, SharedStore, UnitOfWork};
+use axum::body::Body;
+use axum::response::Response;
+use http::Request;
+use tower::Service;
+
+use super::batch::{Batch, register};
+use super::configure::Mode;
+use super::line::Anchors;
+use super::output::{Ending, Outcome, Output, Row, not_run};
+use super::source::{Input, Source};
+use crate::problem::Problem;
+
+/// Runs the request's lines in shared units of work.
+pub(super) async fn run<S>(
+    batch: &Batch,
+    inner: S,
+    store: &SharedStore,
+    source: &mut Source,
+    output: &mut Output,
+) -> Ending
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    match batch.configure.mode {
+        Mode::Atomic => atomic(batch, inner, store, source, output).await,
+        Mode::PerItem | Mode::StopOnError => windows(batch, inner, store, source, output).await,
+    }
+}
+
+/// Where the lines of one run stand.
+struct Progress {
+    anchors: Anchors,
+    /// The first line that did not succeed, when it stops the rest.
+    stopped: Option<u64>,
+}
+
+async fn windows<S>(
+    batch: &Batch,
+    inner: S,
+    store: &SharedStore,
+    source: &mut Source,
+    output: &mut Output,
+) -> Ending
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let mut progress = Progress {
+        anchors: Anchors::new(),
+        stopped: None,
+    };
+    let mut commits = 0;
+    loop {
+        let options = &batch.options;
+        let (window, ended) = source
+            .take(options.window_lines.max(1), options.window_bytes)
+            .await;
+        if !window.is_empty() {
+            let rows = window_rows(
+                batch,
+                inner.clone(),
+                store,
+                &window,
+                &mut progress,
+                &mut commits,
+            )
+            .await;
+            for row in &rows {
+                output.row(row).await;
+            }
+            output.flush().await;
+        }
+        if ended {
+            break;
+        }
+    }
+    Ending {
+        mode: batch.configure.mode,
+        committed: commits > 0,
+        commits: Some(commits),
+        problem: source.take_problem(),
+    }
+}
+
+/// Runs one window to its commit, again from fresh reads after a conflict; its rows.
+async fn window_rows<S>(
+    batch: &Batch,
+    inner: S,
+    store: &SharedStore,
+    window: &[Input],
+    progress: &mut Progress,
+    commits: &mut u64,
+) -> Vec<Row>
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let policy = &batch.options.retry;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let unit = UnitOfWork::new(store.clone());
+        let stopped_before = progress.stopped;
+        let mut added = Vec::new();
+        let mut rows = Vec::with_capacity(window.len());
+        for input in window {
+            let row = line(batch, inner.clone(), input, &unit, attempt, progress).await;
+            added.extend(register(&mut progress.anchors, &row));
+            rows.push(row);
+        }
+        let writes = unit.staged_writes();
+        match unit.commit().await {
+            Ok(()) => {
+                *commits += u64::from(writes > 0);
+                return rows;
+            }
+            Err(error) if error.kind() == ErrorKind::Conflict && attempt < policy.max_attempts => {
+                for name in &added {
+                    progress.anchors.remove(name);
+                }
+                progress.stopped = stopped_before;
+                tokio::time::sleep(policy.backoff(attempt)).await;
+            }
+            Err(error) => {
+                let problem = commit_problem(&error);
+                for row in &mut rows {
+                    if row.outcome == Outcome::Succeeded {
+                        row.lose(&problem);
+                        if let Some(anchor) = row.anchor.as_ref().filter(|a| added.contains(a)) {
+                            progress.anchors.remove(anchor);
+                            register(&mut progress.anchors, row);
+                        }
+                        if batch.configure.mode == Mode::StopOnError {
+                            progress.stopped = progress.stopped.or(Some(row.line));
+                        }
+                    }
+                }
+                return rows;
+            }
+        }
+    }
+}
+
+/// One line in `unit`, behind a savepoint (not in `atomic` mode, where a failure discards all).
+async fn line<S>(
+    batch: &Batch,
+    inner: S,
+    input: &Input,
+    unit: &UnitOfWork,
+    attempt: u32,
+    progress: &mut Progress,
+) -> Row
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let mode = batch.configure.mode;
+    let row = match batch.parse(input) {
+        Err(row) => *row,
+        Ok((number, parsed)) => match progress.stopped {
+            Some(at) => {
+                let problem = not_run(format!(
+                    "not run: line {at} did not succeed and the mode is `{}`",
+                    mode.name()
+                ))
+                .with_extension("stopped_at", at);
+                Batch::skip(number, parsed, problem)
+            }
+            None => match batch.prepare(number, parsed, &progress.anchors) {
+                Err(row) => *row,
+                Ok(call) if mode == Mode::Atomic => {
+                    batch.call(inner, call, Some((unit, attempt))).await
+                }
+                Ok(call) => {
+                    let savepoint = unit.savepoint();
+                    let row = batch.call(inner, call, Some((unit, attempt))).await;
+                    if row.outcome == Outcome::Succeeded {
+                        unit.release(savepoint);
+                    } else {
+                        unit.rollback_to(savepoint);
+                    }
+                    row
+                }
+            },
+        },
+    };
+    if row.outcome != Outcome::Succeeded && mode != Mode::PerItem {
+        progress.stopped = progress.stopped.or(Some(row.line));
+    }
+    row
+}
+
+async fn atomic<S>(
+    batch: &Batch,
+    inner: S,
+    store: &SharedStore,
+    source: &mut Source,
+    output: &mut Output,
+) -> Ending
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let (kept, ended) = source.take(usize::MAX, batch.options.window_bytes).await;
+    let read_problem = if ended { source.take_problem() } else { None };
+    let policy = &batch.options.retry;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let unit = UnitOfWork::new(store.clone());
+        let mut progress = Progress {
+            anchors: Anchors::new(),
+            stopped: None,
+        };
+        let mut rows = Vec::new();
+        for input in &kept {
+            let row = line(batch, inner.clone(), input, &unit, attempt, &mut progress).await;
+            register(&mut progress.anchors, &row);
+            if ended {
+                rows.push(row);
+            } else {
+                output.row(&row).await;
+            }
+        }
+        if !ended {
+            // Too large to keep: stream the rest, commit once, no retry.
+            while let Some(input) = source.next().await {
+                let row = line(batch, inner.clone(), &input, &unit, attempt, &mut progress).await;
+                register(&mut progress.anchors, &row);
+                output.row(&row).await;
+            }
+            let problem = source.take_problem();
+            return finish_atomic(batch, &unit, progress.stopped, problem).await;
+        }
+        let retryable = progress.stopped.is_none() && read_problem.is_none();
+        let ending = finish_atomic(batch, &unit, progress.stopped, read_problem.clone()).await;
+        let conflicted = ending
+            .problem
+            .as_ref()
+            .is_some_and(|problem| problem.status == http::StatusCode::CONFLICT);
+        if retryable && conflicted && attempt < policy.max_attempts {
+            tokio::time::sleep(policy.backoff(attempt)).await;
+            continue;
+        }
+        for row in &rows {
+            output.row(row).await;
+        }
+        return ending;
+    }
+}
+
+/// Commits an atomic batch when every line succeeded and the request was whole.
+async fn finish_atomic(
+    batch: &Batch,
+    unit: &UnitOfWork,
+    failed_at: Option<u64>,
+    problem: Option<Problem>,
+) -> Ending {
+    let mut ending = Ending {
+        mode: batch.configure.mode,
+        committed: false,
+        commits: Some(0),
+        problem,
+    };
+    if ending.problem.is_some() {
+        unit.discard();
+        return ending;
+    }
+    if let Some(line) = failed_at {
+        unit.discard();
+        ending.problem = Some(
+            Problem::unprocessable(format!(
+                "line {line} did not succeed, so nothing was committed (mode `atomic`)"
+            ))
+            .with_extension("failed_at", line),
+        );
+        return ending;
+    }
+    let writes = unit.staged_writes();
+    match unit.commit().await {
+        Ok(()) => {
+            ending.committed = writes > 0;
+            ending.commits = Some(u64::from(writes > 0));
+        }
+        Err(error) => ending.problem = Some(commit_problem(&error)),
+    }
+    ending
+}
+
+/// The problem of a commit that failed for good.
+fn commit_problem(error: &apivolve_store::Error) -> Problem {
+    match error.kind() {
+        ErrorKind::Conflict => Problem::conflict(
+            "the lines' writes conflicted with concurrent writes; they were not committed",
+        ),
+        ErrorKind::Unavailable => Problem::service_unavailable(error),
+        _ => Problem::internal(error),
+    }
+}
