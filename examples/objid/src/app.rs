@@ -55,8 +55,10 @@ pub fn app(store: SharedStore, options: AppOptions) -> anyhow::Result<Versioning
         ..VersioningOptions::default()
     };
     let runtime = Runtime::load(&options.api, versioning)?;
-    let router = v2_router().layer(UnitOfWorkLayer::new(store, options.retry));
-    Ok(VersioningLayer::new(runtime).layer(router))
+    let router = v2_router().layer(UnitOfWorkLayer::new(store.clone(), options.retry));
+    Ok(VersioningLayer::new(runtime)
+        .with_store(store)
+        .layer(router))
 }
 
 /// The v2 implementation, at `/api/v2`.

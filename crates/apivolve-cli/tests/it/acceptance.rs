@@ -22,11 +22,7 @@ fn a_schema_edit_in_a_released_file_is_caught_naming_the_file() {
     let project = TempProject::objid();
     let file = "v1.0.0/0001-initial.yaml";
     let text = project.read(file);
-    let edited = text.replacen(
-        "from: {type: integer}",
-        "from: {type: string}",
-        1,
-    );
+    let edited = text.replacen("from: {type: integer}", "from: {type: string}", 1);
     assert_ne!(edited, text, "the fixture line moved");
     project.write(file, &edited);
     let run = project.run(&["check", "."]);

@@ -2,6 +2,7 @@
 //! the costs of a call and commits under contention.
 
 mod authorize_app;
+mod bulk;
 mod check_app;
 mod contention;
 mod costs;
