@@ -73,7 +73,11 @@ async fn a_failing_line_commits_nothing_in_atomic_mode(backend: Backend) {
         rows[1]["problem"]["detail"], "Invalid object type: fake",
         "{text}"
     );
-    assert_eq!(rows.last().unwrap()["summary"]["committed"], false, "{text}");
+    assert_eq!(
+        rows.last().unwrap()["summary"]["committed"],
+        false,
+        "{text}"
+    );
     assert_eq!(server.document(&app).await, None);
     harness::finish(test_store, server).await;
 }
