@@ -26,6 +26,8 @@ pub(crate) enum Command {
     Changelog(ChangelogArgs),
     /// Print the JSON Schema of a file format, for editors.
     Schema(SchemaArgs),
+    /// Serve every supported version in front of an upstream that implements latest only.
+    Serve(crate::commands::serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]

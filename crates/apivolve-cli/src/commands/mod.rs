@@ -13,6 +13,7 @@ mod export;
 mod new;
 mod release;
 mod schema;
+pub(crate) mod serve;
 
 /// The project has a problem.
 pub(crate) const EXIT_PROBLEM: u8 = 1;
@@ -25,6 +26,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::run(args),
         Command::Changelog(args) => changelog::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

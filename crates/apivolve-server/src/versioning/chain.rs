@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
-use apivolve_migrate::{Parameters, Plan};
+use apivolve_migrate::Parameters;
 use apivolve_model::{Endpoint, NegotiationMethod, PROBLEM_MEDIA_TYPE};
 use axum::Router;
 use axum::body::Body;
@@ -509,10 +509,7 @@ fn problem_response(
     endpoint: &EndpointRuntime,
     problem: Problem,
 ) -> Response {
-    let down = endpoint
-        .down
-        .as_ref()
-        .filter(|plan: &&Arc<Plan>| !plan.is_empty());
+    let down = endpoint.down.as_ref().filter(|plan| !plan.is_empty());
     let Some(plan) = down else {
         return in_error_shape(&endpoint.endpoint, problem);
     };

@@ -8,6 +8,7 @@
 //! the docs UI) are answered by the layer itself.
 
 mod chain;
+mod migration;
 mod params;
 mod runtime;
 
@@ -23,6 +24,9 @@ use http::Request;
 use tower::{Layer, Service};
 
 pub use runtime::{ResponseValidation, Runtime, VersioningOptions};
+
+use crate::error::Result;
+use crate::gateway::{Gateway, GatewayOptions};
 
 /// A tower layer that serves every supported version from an inner service speaking latest.
 #[derive(Clone, Debug)]
@@ -57,6 +61,21 @@ impl<S> Layer<S> for VersioningLayer {
             docs: self.docs.clone(),
         }
     }
+}
+
+/// Gateway mode: the versioning layer in front of `upstream`, a service that implements latest
+/// only (at the runtime's inner prefix). What `apivolve serve` runs.
+///
+/// # Errors
+///
+/// [`Error::UpstreamUrl`](crate::Error::UpstreamUrl) when `upstream` is not a usable URL.
+pub fn gateway_service(
+    runtime: Runtime,
+    upstream: &str,
+    options: GatewayOptions,
+) -> Result<VersioningService<Gateway>> {
+    let gateway = Gateway::new(upstream, options)?;
+    Ok(VersioningLayer::new(runtime).layer(gateway))
 }
 
 /// The service made by [`VersioningLayer`].
