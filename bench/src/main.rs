@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod store;
+mod versioning;
 
 #[derive(Debug, Parser)]
 #[command(about = "apivolve benchmarks")]
@@ -21,6 +22,8 @@ enum Bench {
     Check(check::Args),
     /// Store commits per second, with and without group commit; reads and writes per unit.
     Store,
+    /// Requests per second and latency of a bare handler, behind the layer on latest, and on the oldest of 20 versions.
+    Versioning(versioning::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +33,6 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(store::run()),
+        Bench::Versioning(args) => versioning::run(&args),
     }
 }
