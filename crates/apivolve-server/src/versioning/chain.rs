@@ -584,7 +584,13 @@ fn finish(
 
 fn add_vary(runtime: &Runtime, response: &mut Response) {
     let vary = runtime.negotiator.vary_header();
-    if !vary.is_empty() {
+    // Once: an inner service behind its own layer (a gateway's upstream) may have set it already.
+    let present = response
+        .headers()
+        .get_all(header::VARY)
+        .iter()
+        .any(|v| v == vary);
+    if !vary.is_empty() && !present {
         response.headers_mut().append(header::VARY, vary);
     }
 }

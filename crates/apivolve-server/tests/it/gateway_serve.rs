@@ -224,3 +224,64 @@ fn the_upstream_must_be_a_plain_http_url() {
         gateway_service(runtime, "ftp://example.com", GatewayOptions::default()).unwrap_err();
     assert!(error.to_string().contains("only `http`"), "{error}");
 }
+
+#[tokio::test]
+async fn vary_is_sent_once_in_front_of_an_upstream_with_its_own_layer() {
+    // objid's whole application (its own versioning layer included) as the upstream: both
+    // layers name the same negotiation headers.
+    let store = apivolve_store::open_store("memory://").await.unwrap();
+    let app = objid::app(store, objid::AppOptions::default()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, axum::ServiceExt::into_make_service(app))
+            .await
+            .unwrap();
+    });
+    let service = gateway(&format!("http://{address}"));
+    let (status, headers, _) = send(
+        &service,
+        "POST",
+        "/api/v1/getNext",
+        json!({"appId": "app-3", "type": "page", "ranges": [{"from": 1, "to": 9}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get_all(header::VARY).iter().count(),
+        1,
+        "{headers:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_answering_broken_json_is_a_502_for_a_migrated_response() {
+    let upstream = axum::Router::new().route(
+        "/api/v2/getNext",
+        axum::routing::post(|| async {
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"id": 5, "upd"#,
+            )
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, upstream).await.unwrap();
+    });
+    let service = gateway(&format!("http://{address}"));
+    let request = json!({"appId": "app-1", "type": "page", "ranges": [{"from": 1, "to": 9}]});
+    let (status, headers, body) = send(&service, "POST", "/api/v1/getNext", request).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "the upstream service could not be reached"
+    );
+}
