@@ -9,6 +9,7 @@ mod bulk;
 mod check;
 mod objid;
 mod store;
+mod versioning;
 
 #[derive(Debug, Parser)]
 #[command(about = "apivolve benchmarks")]
@@ -27,6 +28,8 @@ enum Bench {
     Store,
     /// The objid service under simulated developers (v1 and v2), against the seed's target load.
     Objid(objid::Args),
+    /// Requests per second and latency of a bare handler, behind the layer on latest, and on the oldest of 20 versions.
+    Versioning(versioning::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,5 +41,6 @@ fn main() -> anyhow::Result<()> {
             .build()?
             .block_on(store::run()),
         Bench::Objid(args) => objid::run(&args),
+        Bench::Versioning(args) => versioning::run(&args),
     }
 }

@@ -30,6 +30,8 @@ pub(crate) enum Command {
     Explain(ExplainArgs),
     /// Migrate a stored JSON document between two versions.
     Migrate(MigrateArgs),
+    /// Serve every supported version in front of an upstream that implements latest only.
+    Serve(crate::commands::serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -289,10 +289,7 @@ fn jq(expression: &Jq, origin: &Origin) -> Result<Transform> {
         origin: origin.to_string(),
         message: error.message,
     })?;
-    Ok(Transform::Jq {
-        source: expression.0.clone(),
-        program,
-    })
+    Ok(Transform::jq(expression.0.clone(), program))
 }
 
 fn function(name: &str, registry: &Registry, origin: &Origin) -> Result<Transform> {

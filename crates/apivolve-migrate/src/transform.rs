@@ -54,17 +54,48 @@ impl fmt::Debug for Registry {
 /// A jq program or a registered function.
 #[derive(Clone)]
 pub(crate) enum Transform {
-    Jq { source: String, program: JqProgram },
-    Function { name: String, function: Converter },
+    Jq {
+        source: String,
+        program: JqProgram,
+        /// The same conversion in Rust, for the inputs where it is exactly jq's.
+        native: Option<Native>,
+    },
+    Function {
+        name: String,
+        function: Converter,
+    },
 }
 
 impl Transform {
+    /// A jq transform, with its native form when the expression is a plain scalar conversion.
+    pub(crate) fn jq(source: String, program: JqProgram) -> Self {
+        let native = Native::recognise(&source);
+        Self::Jq {
+            source,
+            program,
+            native,
+        }
+    }
+
     pub(crate) fn run(&self, value: Value) -> Result<Value> {
         match self {
-            Self::Jq { source, program } => program.run(value).map_err(|error| Error::Transform {
-                transform: format!("jq `{source}`"),
-                message: error.message,
-            }),
+            Self::Jq {
+                source,
+                program,
+                native,
+            } => {
+                let value = match native {
+                    Some(native) => match native.run(value) {
+                        Ok(converted) => return Ok(converted),
+                        Err(value) => value,
+                    },
+                    None => value,
+                };
+                program.run(value).map_err(|error| Error::Transform {
+                    transform: format!("jq `{source}`"),
+                    message: error.message,
+                })
+            }
             Self::Function { name, function } => {
                 function(value).map_err(|message| Error::Transform {
                     transform: format!("function `{name}`"),
@@ -88,8 +119,139 @@ impl fmt::Display for Transform {
     }
 }
 
+/// The largest integer magnitude the native conversions handle (2^53: exact in every number
+/// representation jq uses).
+const MAX_EXACT: i64 = 1 << 53;
+
+/// `tostring` and `tonumber` in Rust: a jq call costs a couple of microseconds, and a change of
+/// a field's type runs one per value of the field in the payload. Only integers and the strings
+/// of integers are converted natively (where the result cannot differ from jq's); every other
+/// input goes to jq.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Native {
+    ToString,
+    ToNumber,
+}
+
+impl Native {
+    fn recognise(source: &str) -> Option<Self> {
+        match source.trim() {
+            "tostring" => Some(Self::ToString),
+            "tonumber" => Some(Self::ToNumber),
+            _ => None,
+        }
+    }
+
+    /// The converted value, or the input back when jq must decide.
+    fn run(self, value: Value) -> Result<Value, Value> {
+        match (self, value) {
+            (Self::ToString, Value::String(text)) => Ok(Value::String(text)),
+            (Self::ToString, Value::Number(number)) => match exact_integer(&number) {
+                Some(integer) => Ok(Value::String(integer.to_string())),
+                None => Err(Value::Number(number)),
+            },
+            (Self::ToNumber, Value::Number(number)) if exact_integer(&number).is_some() => {
+                Ok(Value::Number(number))
+            }
+            (Self::ToNumber, Value::String(text)) => match integer_text(&text) {
+                Some(integer) => Ok(Value::from(integer)),
+                None => Err(Value::String(text)),
+            },
+            (_, other) => Err(other),
+        }
+    }
+}
+
+fn exact_integer(number: &serde_json::Number) -> Option<i64> {
+    number
+        .as_i64()
+        .filter(|integer| integer.unsigned_abs() <= MAX_EXACT.unsigned_abs())
+}
+
+/// `123` or `-45`: digits without a leading zero (or `0` itself), not `-0`, within 2^53.
+fn integer_text(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let canonical = !digits.is_empty()
+        && digits.len() <= 15
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && !(text.starts_with('-') && digits == "0");
+    if !canonical {
+        return None;
+    }
+    text.parse::<i64>()
+        .ok()
+        .filter(|integer| integer.unsigned_abs() <= MAX_EXACT.unsigned_abs())
+}
+
 impl fmt::Debug for Transform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn jq(source: &str) -> Transform {
+        Transform::jq(
+            source.to_owned(),
+            apivolve_model::compile_jq(source).unwrap(),
+        )
+    }
+
+    #[test]
+    fn native_conversions_agree_with_jq() {
+        let inputs = [
+            json!(0),
+            json!(-7),
+            json!(42),
+            json!(9_007_199_254_740_992_i64),
+            json!(9_007_199_254_740_993_i64),
+            json!(u64::MAX),
+            json!(1.5),
+            json!(-0.0),
+            json!("0"),
+            json!("-0"),
+            json!("12"),
+            json!("-12"),
+            json!("007"),
+            json!("1e3"),
+            json!(" 5"),
+            json!("999999999999999"),
+            json!("9999999999999999"),
+            json!("abc"),
+            json!(""),
+            json!(true),
+            json!(null),
+            json!([1]),
+        ];
+        for source in ["tostring", "tonumber", " tostring "] {
+            let fast = jq(source);
+            let slow = Transform::Jq {
+                source: source.to_owned(),
+                program: apivolve_model::compile_jq(source).unwrap(),
+                native: None,
+            };
+            assert!(matches!(
+                fast,
+                Transform::Jq {
+                    native: Some(_),
+                    ..
+                }
+            ));
+            for input in &inputs {
+                let expected = slow.run(input.clone()).map_err(|error| error.to_string());
+                let actual = fast.run(input.clone()).map_err(|error| error.to_string());
+                assert_eq!(actual, expected, "{source} on {input}");
+            }
+        }
+        assert!(matches!(
+            jq("tostring | ."),
+            Transform::Jq { native: None, .. }
+        ));
     }
 }

@@ -75,4 +75,5 @@ pub use unit_of_work::{Attempt, UnitOfWorkLayer, UnitOfWorkService, Uow};
 pub use validation::{MAX_MESSAGE_CHARS, Validator};
 pub use versioning::{
     ResponseValidation, Runtime, VersioningLayer, VersioningOptions, VersioningService,
+    gateway_service,
 };

@@ -32,6 +32,7 @@ mod migrate;
 mod new;
 mod release;
 mod schema;
+pub(crate) mod serve;
 
 /// The project has a problem.
 pub(crate) const EXIT_PROBLEM: u8 = 1;
@@ -46,6 +47,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema(args) => schema::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
-use apivolve_migrate::{Parameters, Plan};
+use apivolve_migrate::Parameters;
 use apivolve_model::{Endpoint, NegotiationMethod, PROBLEM_MEDIA_TYPE};
 use axum::Router;
 use axum::body::Body;
@@ -545,10 +545,7 @@ fn problem_response(
     endpoint: &EndpointRuntime,
     problem: Problem,
 ) -> Response {
-    let down = endpoint
-        .down
-        .as_ref()
-        .filter(|plan: &&Arc<Plan>| !plan.is_empty());
+    let down = endpoint.down.as_ref().filter(|plan| !plan.is_empty());
     let Some(plan) = down else {
         return in_error_shape(&endpoint.endpoint, problem);
     };
@@ -623,7 +620,13 @@ fn finish(
 
 fn add_vary(runtime: &Runtime, response: &mut Response) {
     let vary = runtime.negotiator.vary_header();
-    if !vary.is_empty() {
+    // Once: an inner service behind its own layer (a gateway's upstream) may have set it already.
+    let present = response
+        .headers()
+        .get_all(header::VARY)
+        .iter()
+        .any(|v| v == vary);
+    if !vary.is_empty() && !present {
         response.headers_mut().append(header::VARY, vary);
     }
 }

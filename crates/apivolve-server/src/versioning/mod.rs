@@ -9,6 +9,7 @@
 //! jobs and `Idempotency-Key` (see [`BulkOptions`]).
 
 mod chain;
+mod migration;
 mod params;
 mod runtime;
 
@@ -29,6 +30,8 @@ pub(crate) use runtime::VersionRuntime;
 pub use runtime::{ResponseValidation, Runtime, VersioningOptions};
 
 use crate::bulk::{Bulk, BulkOptions};
+use crate::error::Result;
+use crate::gateway::{Gateway, GatewayOptions};
 
 /// A tower layer that serves every supported version from an inner service speaking latest.
 #[derive(Clone, Debug)]
@@ -83,6 +86,21 @@ impl<S> Layer<S> for VersioningLayer {
             bulk: self.bulk.clone(),
         }
     }
+}
+
+/// Gateway mode: the versioning layer in front of `upstream`, a service that implements latest
+/// only (at the runtime's inner prefix). What `apivolve serve` runs.
+///
+/// # Errors
+///
+/// [`Error::UpstreamUrl`](crate::Error::UpstreamUrl) when `upstream` is not a usable URL.
+pub fn gateway_service(
+    runtime: Runtime,
+    upstream: &str,
+    options: GatewayOptions,
+) -> Result<VersioningService<Gateway>> {
+    let gateway = Gateway::new(upstream, options)?;
+    Ok(VersioningLayer::new(runtime).layer(gateway))
 }
 
 /// The service made by [`VersioningLayer`].

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use apivolve_migrate::{Direction, Migrator, Plan, Registry};
+use apivolve_migrate::{Direction, Migrator, Registry};
 use apivolve_model::{
     BulkConfig, Change, CheckOptions, Endpoint, History, ParameterLocation, Project, Snapshot,
     check, export, supported_versions,
@@ -11,6 +11,7 @@ use apivolve_model::{
 use semver::Version;
 use serde_json::{Map, Value, json};
 
+use super::migration::Migration;
 use crate::error::{Error, Result};
 use crate::lifecycle::LifecycleHeaders;
 use crate::negotiation::{Negotiator, VersionInfo};
@@ -61,8 +62,8 @@ pub(crate) struct EndpointRuntime {
     pub(crate) request: Option<Validator>,
     pub(crate) parameters: Option<Validator>,
     pub(crate) responses: BTreeMap<u16, Validator>,
-    pub(crate) up: Option<Arc<Plan>>,
-    pub(crate) down: Option<Arc<Plan>>,
+    pub(crate) up: Option<Migration>,
+    pub(crate) down: Option<Migration>,
     /// The endpoint at latest that serves it (itself, or the successor of a removed one).
     pub(crate) target: Option<String>,
 }
@@ -132,15 +133,19 @@ impl Runtime {
         let infos: Vec<VersionInfo> = history
             .chain
             .iter()
-            .map(|version| VersionInfo {
-                version: version.clone(),
-                supported: supported.contains(version),
-                lifecycle: project
+            .map(|version| {
+                let lifecycle = project
                     .config
                     .versions
                     .get(&version.to_string())
                     .cloned()
-                    .unwrap_or_default(),
+                    .unwrap_or_default();
+                VersionInfo {
+                    version: version.clone(),
+                    // A retired version is not supported, yet known: the gate answers it 410.
+                    supported: supported.contains(version) || lifecycle.retired,
+                    lifecycle,
+                }
             })
             .collect();
         let config = &project.config;
@@ -155,6 +160,12 @@ impl Runtime {
             .map_err(|error| Error::Project(error.to_string()))?;
         let successors = successors(project, history);
         let latest_snapshot = history.snapshot(&latest).cloned().unwrap_or_default();
+        let plans = Plans {
+            migrator: &migrator,
+            successors: &successors,
+            latest: &latest_snapshot,
+            latest_version: &latest,
+        };
 
         let mut versions = HashMap::new();
         let mut documents = BTreeMap::new();
@@ -200,12 +211,8 @@ impl Runtime {
                                 ))
                             })
                             .collect::<Result<_>>()?,
-                        up: migrator
-                            .plan(id, &info.version, Direction::Request)
-                            .cloned(),
-                        down: migrator
-                            .plan(id, &info.version, Direction::Response)
-                            .cloned(),
+                        up: plans.migration(id, &info.version, Direction::Request),
+                        down: plans.migration(id, &info.version, Direction::Response),
                         target,
                     },
                 );
@@ -262,6 +269,27 @@ impl Runtime {
         &self.documents
     }
 
+    /// Every migration that has a step, per version (oldest first), endpoint and direction, in
+    /// readable form: what the requests and responses of each version's clients go through.
+    pub fn explain(&self) -> String {
+        let mut versions: Vec<&VersionRuntime> = self.versions.values().collect();
+        versions.sort_by(|a, b| a.info.version.cmp(&b.info.version));
+        let mut text = String::new();
+        for version in versions {
+            let mut endpoints: Vec<(&String, &EndpointRuntime)> =
+                version.endpoints.iter().collect();
+            endpoints.sort_by(|a, b| a.0.cmp(b.0));
+            for (_, endpoint) in endpoints {
+                for migration in [&endpoint.up, &endpoint.down].into_iter().flatten() {
+                    if !migration.is_empty() {
+                        text.push_str(&migration.to_string());
+                    }
+                }
+            }
+        }
+        text
+    }
+
     /// The path a client of `version` uses for `endpoint`, if it exists there.
     pub(crate) fn location(&self, version: &Version, endpoint: &str) -> Option<String> {
         let runtime = self.versions.get(version)?;
@@ -279,8 +307,8 @@ fn normalize(path: &str) -> String {
     }
 }
 
-/// Endpoint ids removed along the chain with a named successor.
-fn successors(project: &Project, history: &History) -> HashMap<String, String> {
+/// Endpoint ids removed along the chain with a named successor, and the version that removed them.
+fn successors(project: &Project, history: &History) -> HashMap<String, (String, Version)> {
     let mut map = HashMap::new();
     for version in &history.chain {
         let Some(dir) = project.version(version) else {
@@ -290,7 +318,7 @@ fn successors(project: &Project, history: &History) -> HashMap<String, String> {
             if let Change::RemoveEndpoint(op) = change
                 && let Some(successor) = &op.successor
             {
-                map.insert(op.endpoint.clone(), successor.clone());
+                map.insert(op.endpoint.clone(), (successor.clone(), version.clone()));
             }
         }
     }
@@ -300,16 +328,49 @@ fn successors(project: &Project, history: &History) -> HashMap<String, String> {
 fn resolve_target(
     id: &str,
     latest: &Snapshot,
-    successors: &HashMap<String, String>,
+    successors: &HashMap<String, (String, Version)>,
 ) -> Option<String> {
     let mut current = id.to_owned();
     for _ in 0..=successors.len() {
         if latest.endpoints.contains_key(&current) {
             return Some(current);
         }
-        current = successors.get(&current)?.clone();
+        current = successors.get(&current)?.0.clone();
     }
     None
+}
+
+/// What the migrations of one endpoint at one version are built from.
+struct Plans<'a> {
+    migrator: &'a Migrator,
+    successors: &'a HashMap<String, (String, Version)>,
+    latest: &'a Snapshot,
+    latest_version: &'a Version,
+}
+
+impl Plans<'_> {
+    /// The endpoint's own plan, then, while the endpoint it leads to is not at latest, the plan
+    /// of the successor that replaced it from the version that removed it on.
+    fn migration(&self, id: &str, version: &Version, direction: Direction) -> Option<Migration> {
+        let mut plans = vec![self.migrator.plan(id, version, direction)?.clone()];
+        let mut current = id.to_owned();
+        for _ in 0..self.successors.len() {
+            if self.latest.endpoints.contains_key(&current) {
+                break;
+            }
+            let Some((successor, removed)) = self.successors.get(&current) else {
+                break;
+            };
+            if let Ok(plan) =
+                self.migrator
+                    .plan_between(successor, removed, self.latest_version, direction)
+            {
+                plans.push(Arc::new(plan));
+            }
+            current.clone_from(successor);
+        }
+        Some(Migration::new(plans))
+    }
 }
 
 /// One object schema over the endpoint's parameters: `{path: {...}, query: {...}, header: {...}}`.

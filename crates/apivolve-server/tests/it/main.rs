@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! Integration tests of apivolve-server: the gateway against a real upstream, the docs routes,
-//! and bulk requests against a demo app.
+//! bulk requests against a demo app, the versioning layer on a fixture API, and gateway mode
+//! in front of objid.
 
 mod bulk;
 mod bulk_conflicts;
@@ -10,3 +11,10 @@ mod bulk_idempotency;
 mod bulk_jobs;
 mod docs;
 mod gateway;
+mod gateway_serve;
+mod versioning;
+mod versioning_bad_input;
+mod versioning_fast_path;
+mod versioning_lifecycle;
+mod versioning_negotiation;
+mod versioning_plans;
