@@ -310,6 +310,17 @@ fn split_path(dotted: &str) -> (Vec<String>, String) {
     (segments, field)
 }
 
+/// Where an enum change acts: a field's parent path and name, or the value itself.
+fn enum_site(field: Option<&str>) -> (Vec<String>, Option<String>) {
+    match field {
+        Some(field) => {
+            let (path, field) = split_path(field);
+            (path, Some(field))
+        }
+        None => (Vec::new(), None),
+    }
+}
+
 fn segments(dotted: &str) -> Vec<String> {
     dotted.split('.').map(str::to_owned).collect()
 }
@@ -409,13 +420,7 @@ fn type_actions(
             )
         }
         Change::AddEnumValue(op) => {
-            let (path, field) = match &op.field {
-                Some(field) => {
-                    let (path, field) = split_path(field);
-                    (path, Some(field))
-                }
-                None => (Vec::new(), None),
-            };
+            let (path, field) = enum_site(op.field.as_deref());
             let down = op.down_map.clone().map(|to| Action::MapEnum {
                 path,
                 field,
@@ -425,13 +430,7 @@ fn type_actions(
             (op.type_name.clone(), None, down)
         }
         Change::RemoveEnumValue(op) => {
-            let (path, field) = match &op.field {
-                Some(field) => {
-                    let (path, field) = split_path(field);
-                    (path, Some(field))
-                }
-                None => (Vec::new(), None),
-            };
+            let (path, field) = enum_site(op.field.as_deref());
             let up = op.up_map.clone().map(|to| Action::MapEnum {
                 path,
                 field,

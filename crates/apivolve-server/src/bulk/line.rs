@@ -3,34 +3,18 @@
 use std::collections::HashMap;
 
 use http::{Method, StatusCode};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde_json::{Map, Value};
 
 use crate::limits::parse_json;
 use crate::problem::Problem;
 use crate::versioning::VersionRuntime;
+use crate::versioning::params::COMPONENT;
 
 /// The member of a body that names its line's result.
 const ANCHOR: &str = "$anchor";
 /// The member of a one-member object that stands for an earlier line's result.
 const REFERENCE: &str = "$ref";
-
-/// Characters escaped in a query component.
-const COMPONENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b'/')
-    .add(b'<')
-    .add(b'=')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
 
 /// A line read as `[op, body, options]`.
 #[derive(Debug)]

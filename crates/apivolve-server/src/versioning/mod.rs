@@ -10,7 +10,7 @@
 
 mod chain;
 mod migration;
-mod params;
+pub(crate) mod params;
 mod runtime;
 
 use std::convert::Infallible;

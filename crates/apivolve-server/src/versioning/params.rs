@@ -7,7 +7,7 @@ use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_enco
 use serde_json::{Map, Value};
 
 /// Characters escaped in a path segment or a query component.
-const COMPONENT: &AsciiSet = &CONTROLS
+pub(crate) const COMPONENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
