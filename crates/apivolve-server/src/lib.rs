@@ -45,6 +45,7 @@ mod bulk;
 mod docs;
 mod error;
 mod gateway;
+mod inner;
 mod lifecycle;
 mod limits;
 pub mod metrics;

@@ -25,6 +25,7 @@ use http::Request;
 use http::request::Parts;
 use tower::{Layer, Service, ServiceExt};
 
+use crate::inner::Inner;
 use crate::problem::Problem;
 
 /// Which run of the request this is (1 for the first); handlers may report it.
@@ -97,8 +98,7 @@ where
 
 async fn run<S>(inner: S, layer: UnitOfWorkLayer, request: Request<Body>) -> Response
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     if request.extensions().get::<UnitOfWork>().is_some() {
         return match inner.oneshot(request).await {

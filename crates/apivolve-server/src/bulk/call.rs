@@ -1,18 +1,16 @@
 //! Calling one line: a request made from the line, through the same chain as a single call.
 
-use std::convert::Infallible;
-
 use apivolve_store::UnitOfWork;
 use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, Request, header};
 use semver::Version;
 use serde_json::Value;
-use tower::Service;
 
 use super::configure::CONTENT_LINES;
 use super::idempotency::IDEMPOTENCY_KEY;
 use super::line::Target;
+use crate::inner::Inner;
 use crate::limits::{is_json_media_type, read_body};
 use crate::problem::Problem;
 use crate::unit_of_work::Attempt;
@@ -79,8 +77,7 @@ pub(super) struct Context<'a> {
 /// Calls `target` with `body` through the chain at the request's version.
 pub(super) async fn call<S>(context: &Context<'_>, inner: S, target: &Target, body: Value) -> Answer
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let runtime = context.runtime;
     let Some(version) = runtime.versions.get(context.version) else {

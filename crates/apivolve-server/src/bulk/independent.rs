@@ -5,16 +5,12 @@
 //! so the result it names is known; `stop_on_error` runs one line at a time. `atomic` is refused
 //! before anything runs: no unit of work spans an upstream.
 
-use std::convert::Infallible;
+use crate::inner::Inner;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::response::Response;
 use futures::future::BoxFuture;
 use futures::stream::FuturesOrdered;
 use futures::{FutureExt, StreamExt};
-use http::Request;
-use tower::Service;
 
 use super::batch::{Batch, register};
 use super::configure::Mode;
@@ -38,8 +34,7 @@ pub(super) async fn run<S>(
     output: &mut Output,
 ) -> Ending
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let mode = batch.configure.mode;
     let concurrency = match mode {

@@ -49,7 +49,6 @@ mod request;
 mod shared;
 mod source;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,8 +57,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{Method, Request};
-use tower::Service;
 
+use crate::inner::Inner;
 use crate::routes::RouteMatch;
 use crate::versioning::{Runtime, handle as chain};
 
@@ -150,8 +149,7 @@ pub(crate) async fn handle<S>(
     request: Request<Body>,
 ) -> Response
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let path = request.uri().path();
     let candidate = match *request.method() {

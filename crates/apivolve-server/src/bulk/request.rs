@@ -1,7 +1,6 @@
 //! Answering one bulk request: refusals before anything runs, then the background task that runs
 //! the lines and streams (or stores) the rows; and idempotent single POSTs.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use apivolve_model::Lifecycle;
@@ -13,7 +12,6 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use semver::Version;
 use sha2::{Digest, Sha256};
-use tower::Service;
 
 use super::batch::Batch;
 use super::call::line_headers;
@@ -25,6 +23,7 @@ use super::reader::{Format, LineReader, Piece, hex};
 use super::records::ChunkWriter;
 use super::source::Source;
 use super::{Bulk, NDJSON, independent, shared};
+use crate::inner::Inner;
 use crate::lifecycle::gate;
 use crate::limits::{check_content_length, read_body};
 use crate::problem::Problem;
@@ -43,8 +42,7 @@ pub(super) async fn bulk<S>(
     version: Version,
 ) -> Response
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let Some(served) = runtime.versions.get(&version) else {
         return Problem::internal("the negotiated version has no runtime").into_response();
@@ -91,8 +89,7 @@ async fn start<S>(
     version: Version,
 ) -> Result<Response, Problem>
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let limits = &runtime.bulk;
     let format = format_of(&parts.headers)?;
@@ -263,8 +260,7 @@ async fn run<S>(
     mut output: Output,
     finish: Finish,
 ) where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let ending = match &bulk.store {
         Some(store) => shared::run(&batch, inner, store, &mut source, &mut output).await,
@@ -328,8 +324,7 @@ pub(super) async fn idempotent<S>(
     key: String,
 ) -> Response
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let Single {
         runtime,

@@ -14,19 +14,14 @@
 //!   fresh reads. A larger one is not kept: its rows stream as lines complete, and a conflict at
 //!   the end fails the batch (the summary row says `committed: false` with a 409 problem).
 
-use std::convert::Infallible;
-
 use apivolve_store::{ErrorKind, SharedStore, UnitOfWork};
-use axum::body::Body;
-use axum::response::Response;
-use http::Request;
-use tower::Service;
 
 use super::batch::{Batch, register};
 use super::configure::Mode;
 use super::line::Anchors;
 use super::output::{Ending, Outcome, Output, Row, not_run};
 use super::source::{Input, Source};
+use crate::inner::Inner;
 use crate::problem::Problem;
 
 /// Runs the request's lines in shared units of work.
@@ -38,8 +33,7 @@ pub(super) async fn run<S>(
     output: &mut Output,
 ) -> Ending
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     match batch.configure.mode {
         Mode::Atomic => atomic(batch, inner, store, source, output).await,
@@ -62,8 +56,7 @@ async fn windows<S>(
     output: &mut Output,
 ) -> Ending
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let mut progress = Progress {
         anchors: Anchors::new(),
@@ -112,8 +105,7 @@ async fn window_rows<S>(
     commits: &mut u64,
 ) -> Vec<Row>
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let policy = &batch.options.retry;
     let mut attempt = 0;
@@ -171,8 +163,7 @@ async fn line<S>(
     progress: &mut Progress,
 ) -> Row
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let mode = batch.configure.mode;
     let row = match batch.parse(input) {
@@ -218,8 +209,7 @@ async fn atomic<S>(
     output: &mut Output,
 ) -> Ending
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let (kept, ended) = source.take(usize::MAX, batch.options.window_bytes).await;
     let read_problem = if ended { source.take_problem() } else { None };

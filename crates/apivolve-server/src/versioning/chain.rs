@@ -1,7 +1,6 @@
 //! One request through the chain: negotiate, route, gate, validate, migrate up, call, migrate
 //! down, validate the response, add headers.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,10 +14,11 @@ use http::header::{self, HeaderValue};
 use http::request::Parts;
 use http::{Method, Request, StatusCode};
 use serde_json::Value;
-use tower::{Service, ServiceExt};
+use tower::ServiceExt;
 
 use super::params;
 use super::runtime::{EndpointRuntime, ResponseValidation, Runtime, VersionRuntime};
+use crate::inner::Inner;
 use crate::lifecycle::gate;
 use crate::limits::{check_content_length, is_json_media_type, parse_json, read_body};
 use crate::metrics::{self, MigrationDirection, Payload};
@@ -35,8 +35,7 @@ pub(crate) async fn handle<S>(
     request: Request<Body>,
 ) -> Response
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let path = request.uri().path();
     if path == "/metrics" {
@@ -129,8 +128,7 @@ pub(crate) async fn serve_endpoint<S>(
     path_parameters: Vec<(String, String)>,
 ) -> Response
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let (parts, body) = request.into_parts();
     let request = Incoming {
@@ -162,8 +160,7 @@ struct Incoming {
 
 async fn call<S>(inner: S, request: Request<Body>) -> Response
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     match inner.oneshot(request).await {
         Ok(response) => response,
@@ -180,8 +177,7 @@ async fn serve<S>(
     request: Incoming,
 ) -> Result<Response, Problem>
 where
-    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Inner,
 {
     let Incoming {
         mut parts,
