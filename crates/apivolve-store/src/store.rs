@@ -69,6 +69,10 @@ pub struct StoreOptions {
     pub max_group: usize,
     /// Connections for reads (SQLite) or for everything (PostgreSQL); default 8.
     pub max_connections: u32,
+    /// SQLite: documents kept in memory, so their reads never reach the file (default 10,000;
+    /// 0 turns the cache off). A caching store needs its file to itself; see
+    /// [`SqliteStore`](crate::SqliteStore).
+    pub cache_documents: usize,
     /// PostgreSQL: the schema that holds the store's tables, created if missing (default: the
     /// server's `search_path`, usually `public`).
     pub schema: Option<String>,
@@ -80,6 +84,7 @@ impl Default for StoreOptions {
             group_commit: true,
             max_group: 256,
             max_connections: 8,
+            cache_documents: 10_000,
             schema: None,
         }
     }
@@ -104,6 +109,13 @@ impl StoreOptions {
     #[must_use]
     pub fn max_connections(mut self, connections: u32) -> Self {
         self.max_connections = connections.max(1);
+        self
+    }
+
+    /// Keep up to `documents` SQLite documents in memory (0: no cache).
+    #[must_use]
+    pub fn cache_documents(mut self, documents: usize) -> Self {
+        self.cache_documents = documents;
         self
     }
 

@@ -45,6 +45,10 @@ impl UnitStats {
 ///
 /// - **[`savepoint`](Self::savepoint)** marks the staged writes; [`rollback_to`](Self::rollback_to)
 ///   undoes what was staged since, so one failing step of a batch leaves nothing behind.
+/// - **[`fork`](Self::fork)** makes a child unit that reads through this one and commits into it,
+///   with the same optimistic check one level down: steps of a batch can run concurrently in
+///   children and join the batch's unit in order, each only if what it read is still what the
+///   batch sees.
 ///
 /// Dropping a unit without committing discards its staged writes (rollback on drop). The unit is
 /// a cheap handle: clones share one cache and one set of staged writes, so one bulk request can
@@ -61,6 +65,8 @@ pub struct UnitOfWork {
 struct Inner {
     store: SharedStore,
     state: Mutex<State>,
+    /// For a child unit: its parent, and the parent's `stage_serial` when it was forked.
+    parent: Option<(UnitOfWork, u64)>,
 }
 
 #[derive(Debug, Default)]
@@ -150,6 +156,28 @@ impl UnitOfWork {
             inner: Arc::new(Inner {
                 store,
                 state: Mutex::new(State::default()),
+                parent: None,
+            }),
+        }
+    }
+
+    /// A child unit over this one.
+    ///
+    /// The child reads through this unit (its cache and its staged writes; keys it does not know
+    /// are fetched into this unit's cache) and stages its own writes apart.
+    /// [`commit`](Self::commit) on the child joins its staged writes into this unit, as if they
+    /// had been staged here, and conflicts (joining nothing) when this unit staged a write since
+    /// the fork to a key the child read. Children can run side by side and join in a chosen
+    /// order: a child that joins is exactly as if it had run on this unit at that point, and one
+    /// that conflicts can run again on this unit itself.
+    #[must_use]
+    pub fn fork(&self) -> Self {
+        let serial = self.state().stage_serial;
+        Self {
+            inner: Arc::new(Inner {
+                store: self.inner.store.clone(),
+                state: Mutex::new(State::default()),
+                parent: Some((self.clone(), serial)),
             }),
         }
     }
@@ -260,6 +288,9 @@ impl UnitOfWork {
     /// written; the staged writes stay, and a retry must start from a fresh unit); other store
     /// errors as [`DocumentStore::commit`](crate::DocumentStore::commit).
     pub async fn commit(&self) -> Result<()> {
+        if let Some((parent, forked_at)) = &self.inner.parent {
+            return self.join(parent, *forked_at);
+        }
         let (writes, keys, snapshot) = {
             let state = self.open_state()?;
             let mut writes = Vec::with_capacity(state.staged_order.len());
@@ -315,6 +346,39 @@ impl UnitOfWork {
                 Err(error)
             }
         }
+    }
+
+    /// A child's commit: stage its writes in `parent` unless `parent` staged a key the child read
+    /// after `forked_at`.
+    fn join(&self, parent: &UnitOfWork, forked_at: u64) -> Result<()> {
+        let mut state = self.open_state()?;
+        let mut into = parent.open_state()?;
+        let stale: Vec<String> = state
+            .entries
+            .iter()
+            .filter(|(_, entry)| !matches!(entry.base, Base::Unread))
+            .filter(|(key, _)| {
+                into.entries
+                    .get(key.as_str())
+                    .is_some_and(|entry| entry.serial > forked_at)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        if !stale.is_empty() {
+            return Err(Error::Conflict { keys: stale });
+        }
+        let mut snapshot = Vec::with_capacity(state.staged_order.len());
+        for key in &state.staged_order {
+            let Some(entry) = state.entries.get(key) else {
+                continue;
+            };
+            snapshot.push((key.clone(), entry.serial));
+            if let Some(staged) = &entry.staged {
+                into.stage(key.clone(), staged.clone());
+            }
+        }
+        state.settle(snapshot);
+        Ok(())
     }
 
     /// Drop every staged write and close the unit; later calls fail with
@@ -395,6 +459,39 @@ impl UnitOfWork {
             missing
         };
         if missing.is_empty() {
+            return Ok(());
+        }
+        if let Some((parent, _)) = &self.inner.parent {
+            // What the parent sees now stands for the stored state; versions stay the parent's
+            // business (a child never commits to the store).
+            Box::pin(parent.ensure_read(&missing, need)).await?;
+            let seen: Vec<Option<Value>> = {
+                let parent = parent.state();
+                missing
+                    .iter()
+                    .map(|key| {
+                        parent
+                            .entries
+                            .get(key)
+                            .and_then(Entry::visible)
+                            .flatten()
+                            .cloned()
+                    })
+                    .collect()
+            };
+            let mut state = self.state();
+            for (key, value) in missing.into_iter().zip(seen) {
+                let entry = state.entries.entry(key).or_insert(Entry {
+                    base: Base::Unread,
+                    staged: None,
+                    serial: 0,
+                });
+                if matches!(entry.base, Base::Unread) {
+                    entry.base = value.map_or(Base::Absent, |value| {
+                        Base::Present(Document { value, version: 0 })
+                    });
+                }
+            }
             return Ok(());
         }
         let documents = self.inner.store.get_many(&missing).await?;

@@ -1,9 +1,13 @@
 //! The SQLite backend: WAL, one writer task, group commit.
 
+mod cache;
 mod writer;
 
 use std::collections::HashMap;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt};
@@ -25,10 +29,20 @@ use crate::{Document, DocumentStore, Error, Page, Result, StoreOptions, Write};
 /// keys do not overlap into one transaction, paying for one `fsync` instead of one each. Each unit
 /// still gets its own result: versions are checked per unit inside the transaction, and a unit
 /// whose statements fail is rolled back to its savepoint alone.
+///
+/// Documents read and written are kept in a cache of [`StoreOptions::cache_documents`] entries,
+/// so a read of a cached key never reaches the file. The cache is sound because the store is
+/// then the file's only writer: it holds an exclusive lock on `PATH-lock` beside the database
+/// while open, and a second store on the same file, in this process or another, fails to open
+/// with [`Error::Unavailable`]. With the cache off (`cache_documents(0)`) the lock is shared, so
+/// several uncached stores may use one file. Several instances of a service belong on PostgreSQL.
 #[derive(Debug)]
 pub struct SqliteStore {
     readers: SqlitePool,
     writer: mpsc::Sender<writer::Job>,
+    cache: Arc<cache::Cache>,
+    /// The lock on `PATH-lock`, held while the store is open (`None` for in-memory databases).
+    _lock: Option<File>,
 }
 
 impl SqliteStore {
@@ -41,6 +55,7 @@ impl SqliteStore {
     /// # Errors
     ///
     /// [`Error::Database`] when the URL is malformed or the file cannot be opened or created;
+    /// [`Error::Unavailable`] when another store holds the file (see the type's documentation);
     /// [`Error::Migrate`] when the schema cannot be brought up to date.
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self> {
         let connect = SqliteConnectOptions::from_str(url)
@@ -50,6 +65,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10));
         let mut connection = connect.connect().await.map_err(Error::database("open"))?;
+        let exclusive = options.cache_documents > 0;
+        let lock = lock(connect.get_filename(), exclusive)?;
         let mut migrator = sqlx::migrate!("migrations/sqlite");
         migrator.dangerous_set_table_name(sql::MIGRATIONS_TABLE);
         migrator
@@ -67,14 +84,47 @@ impl SqliteStore {
         } else {
             1
         };
-        let writer = writer::spawn(connection, max_group);
-        Ok(Self { readers, writer })
+        let cache = Arc::new(cache::Cache::new(options.cache_documents));
+        let writer = writer::spawn(connection, max_group, Arc::clone(&cache));
+        Ok(Self {
+            readers,
+            writer,
+            cache,
+            _lock: lock,
+        })
     }
 
     async fn get_many_now(&self, keys: &[String]) -> Result<Vec<Option<Document>>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        if !self.cache.is_on() {
+            return self.read(keys).await;
+        }
+        let (mut found, epoch) = self.cache.lookup(keys);
+        let missing: Vec<String> = keys
+            .iter()
+            .zip(&found)
+            .filter(|(_, cached)| cached.is_none())
+            .map(|(key, _)| key.clone())
+            .collect();
+        if missing.is_empty() {
+            return Ok(found.into_iter().flatten().collect());
+        }
+        let read = self.read(&missing).await?;
+        self.cache
+            .fill(epoch, missing.iter().cloned().zip(read.iter().cloned()));
+        let mut read = read.into_iter();
+        for slot in &mut found {
+            if slot.is_none() {
+                *slot = read.next();
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// Read `keys` from the file.
+    async fn read(&self, keys: &[String]) -> Result<Vec<Option<Document>>> {
         let rows = sqlx::query(
             "SELECT key, value, version FROM apivolve_documents \
              WHERE key IN (SELECT value FROM json_each($1))",
@@ -148,6 +198,46 @@ impl SqliteStore {
             items.push((key, document));
         }
         Ok(bounds.page(items))
+    }
+}
+
+/// Lock `PATH-lock` beside the database file at `path`: exclusively when this store caches
+/// documents, shared otherwise. In-memory databases (no file at `path`) need no lock.
+fn lock(path: &Path, exclusive: bool) -> Result<Option<File>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut name = path.as_os_str().to_owned();
+    name.push("-lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)
+        .map_err(|error| Error::Unavailable {
+            reason: format!(
+                "cannot open the lock file {}: {error}",
+                Path::new(&name).display()
+            ),
+        })?;
+    let locked = if exclusive {
+        file.try_lock()
+    } else {
+        file.try_lock_shared()
+    };
+    match locked {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => Err(Error::Unavailable {
+            reason: format!(
+                "the SQLite file {} is in use by another store; a store that caches documents \
+                 needs the file to itself (run several instances on PostgreSQL, or open every \
+                 store with a document cache of 0)",
+                path.display()
+            ),
+        }),
+        Err(TryLockError::Error(error)) => Err(Error::Unavailable {
+            reason: format!("cannot lock {}: {error}", Path::new(&name).display()),
+        }),
     }
 }
 

@@ -1,14 +1,16 @@
 //! The SQLite writer task: one connection, one transaction per group of non-overlapping commits.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Row, SqliteExecutor};
 use tokio::sync::{mpsc, oneshot};
 
+use super::cache::Cache;
 use crate::commit::{self, Current, Effect};
 use crate::sql;
-use crate::{Error, Result, Write};
+use crate::{Document, Error, Result, Write};
 
 /// Commits queued per writer before senders wait.
 const QUEUE: usize = 1024;
@@ -21,14 +23,27 @@ pub(super) struct Job {
     pub(super) reply: oneshot::Sender<Result<Vec<Option<u64>>>>,
 }
 
-/// Start the writer task on `connection`; it ends when every sender is dropped.
-pub(super) fn spawn(connection: SqliteConnection, max_group: usize) -> mpsc::Sender<Job> {
+/// What a committed transaction left at a key: the document, or `None` when it was deleted.
+type Written = (String, Option<Document>);
+
+/// Start the writer task on `connection`; it ends when every sender is dropped. It tells `cache`
+/// of every transaction it commits.
+pub(super) fn spawn(
+    connection: SqliteConnection,
+    max_group: usize,
+    cache: Arc<Cache>,
+) -> mpsc::Sender<Job> {
     let (sender, receiver) = mpsc::channel(QUEUE);
-    tokio::spawn(run(connection, receiver, max_group));
+    tokio::spawn(run(connection, receiver, max_group, cache));
     sender
 }
 
-async fn run(mut connection: SqliteConnection, mut jobs: mpsc::Receiver<Job>, max_group: usize) {
+async fn run(
+    mut connection: SqliteConnection,
+    mut jobs: mpsc::Receiver<Job>,
+    max_group: usize,
+    cache: Arc<Cache>,
+) {
     let mut pending = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -45,7 +60,7 @@ async fn run(mut connection: SqliteConnection, mut jobs: mpsc::Receiver<Job>, ma
         }
         let group = take_group(&mut pending, max_group);
         metrics::histogram!("store_group_commit_size").record(group.len() as f64);
-        apply_group(&mut connection, group).await;
+        apply_group(&mut connection, group, &cache).await;
     }
     if let Err(error) = connection.close().await {
         tracing::warn!(%error, "closing the SQLite writer connection failed");
@@ -74,8 +89,8 @@ fn take_group(pending: &mut VecDeque<Job>, max_group: usize) -> Vec<Job> {
     group
 }
 
-/// Commit `group` in one transaction and answer every job.
-async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>) {
+/// Commit `group` in one transaction, tell `cache` what it wrote, and answer every job.
+async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>, cache: &Cache) {
     let mut replies = Vec::with_capacity(group.len());
     let mut keys = Vec::new();
     let mut writes = Vec::with_capacity(group.len());
@@ -85,7 +100,9 @@ async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>) {
         writes.push(job.writes);
     }
     match transact(connection, &keys, writes).await {
-        Ok(results) => {
+        Ok((results, written)) => {
+            // Before any answer: a unit whose commit returned reads what it wrote.
+            cache.committed(written);
             for (reply, result) in replies.into_iter().zip(results) {
                 // A unit that stopped waiting (its task was cancelled) needs no answer.
                 let _ = reply.send(result);
@@ -104,13 +121,13 @@ async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>) {
 
 /// One transaction for all `jobs` (the writes of each unit; `keys` is every key of all of them).
 ///
-/// Returns each unit's result, which holds only because the transaction committed; an `Err` means
-/// nothing was written.
+/// Returns each unit's result, which holds only because the transaction committed, and what the
+/// transaction wrote; an `Err` means nothing was written.
 async fn transact(
     connection: &mut SqliteConnection,
     keys: &[String],
     jobs: Vec<Vec<Write>>,
-) -> Result<Vec<Result<Vec<Option<u64>>>>> {
+) -> Result<(Vec<Result<Vec<Option<u64>>>>, Vec<Written>)> {
     let mut transaction = connection
         .begin_with("BEGIN IMMEDIATE")
         .await
@@ -122,11 +139,14 @@ async fn transact(
     let current = read_current(&mut *transaction, keys, &merge_keys).await?;
     let mut last_version = read_last_version(&mut *transaction).await?;
     let mut results = Vec::with_capacity(jobs.len());
+    let mut written = Vec::new();
     for writes in jobs {
         // Units of one group touch disjoint keys, so one snapshot of `current` serves them all.
         let result = match commit::plan(writes, &current) {
             Err(keys) => Err(Error::Conflict { keys }),
-            Ok(effects) => apply_job(&mut transaction, effects, &mut last_version).await?,
+            Ok(effects) => {
+                apply_job(&mut transaction, effects, &mut last_version, &mut written).await?
+            }
         };
         results.push(result);
     }
@@ -139,25 +159,29 @@ async fn transact(
         .commit()
         .await
         .map_err(Error::database("commit"))?;
-    Ok(results)
+    Ok((results, written))
 }
 
 /// Apply one unit's effects under a savepoint, so that a failing statement undoes this unit
-/// alone. The outer error means the transaction itself is broken.
+/// alone; what it wrote is added to `written`. The outer error means the transaction itself is
+/// broken.
 async fn apply_job(
     connection: &mut SqliteConnection,
     effects: Vec<Effect>,
     last_version: &mut u64,
+    written: &mut Vec<Written>,
 ) -> Result<Result<Vec<Option<u64>>>> {
     savepoint(connection, "SAVEPOINT unit").await?;
     let first_version = *last_version;
+    let first_written = written.len();
     let mut versions = Vec::with_capacity(effects.len());
     for effect in effects {
-        match apply_effect(&mut *connection, effect, last_version).await {
+        match apply_effect(&mut *connection, effect, last_version, written).await {
             Ok(version) => versions.push(version),
             Err(error) => {
                 tracing::warn!(%error, "a unit's statement failed; rolling back that unit");
                 *last_version = first_version;
+                written.truncate(first_written);
                 savepoint(connection, "ROLLBACK TO unit").await?;
                 savepoint(connection, "RELEASE unit").await?;
                 return Ok(Err(Error::Unavailable {
@@ -182,6 +206,7 @@ async fn apply_effect(
     connection: impl SqliteExecutor<'_>,
     effect: Effect,
     last_version: &mut u64,
+    written: &mut Vec<Written>,
 ) -> Result<Option<u64>, sqlx::Error> {
     match effect {
         Effect::Put { key, value, create } => {
@@ -192,18 +217,21 @@ async fn apply_effect(
                 "UPDATE apivolve_documents SET value = $2, version = $3 WHERE key = $1"
             };
             sqlx::query(query)
-                .bind(key)
+                .bind(&key)
                 .bind(sql::text(&value))
                 .bind(sql::version_to_row(*last_version))
                 .execute(connection)
                 .await?;
-            Ok(Some(*last_version))
+            let version = *last_version;
+            written.push((key, Some(Document { value, version })));
+            Ok(Some(version))
         }
         Effect::Delete { key } => {
             sqlx::query("DELETE FROM apivolve_documents WHERE key = $1")
-                .bind(key)
+                .bind(&key)
                 .execute(connection)
                 .await?;
+            written.push((key, None));
             Ok(None)
         }
         Effect::Nothing => Ok(None),

@@ -123,7 +123,8 @@ impl TestStore {
     }
 
     /// Open the same database again, as another process would (a memory store cannot be reopened
-    /// and gives the same store).
+    /// and gives the same store). A SQLite store that caches documents has its file to itself:
+    /// open the test store with [`StoreOptions::cache_documents`] 0 to reopen it.
     ///
     /// # Panics
     ///

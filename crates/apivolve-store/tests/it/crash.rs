@@ -26,7 +26,8 @@ async fn crash_child() {
     let Ok(url) = std::env::var(CHILD_URL) else {
         return;
     };
-    let mut options = StoreOptions::default();
+    // The parent holds the file too (to read it after the kill), so no store may cache.
+    let mut options = StoreOptions::default().cache_documents(0);
     if let Ok(schema) = std::env::var(CHILD_SCHEMA) {
         options = options.schema(schema);
     }
@@ -150,7 +151,8 @@ async fn kill_and_check(test: &TestStore) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_units_survive_sigkill_whole_or_not_at_all() {
-    let test = TestStore::open(Backend::Sqlite).await.unwrap();
+    let uncached = StoreOptions::default().cache_documents(0);
+    let test = TestStore::open_with(Backend::Sqlite, uncached).await.unwrap();
     kill_and_check(&test).await;
     test.teardown().await;
 }

@@ -5,6 +5,7 @@ mod concurrency;
 mod conformance;
 mod crash;
 mod faults;
+mod fork;
 mod open;
 mod savepoint;
 mod unit_of_work;

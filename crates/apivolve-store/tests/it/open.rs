@@ -1,7 +1,7 @@
 //! Opening stores by URL.
 
 use apivolve_store::{
-    ErrorKind, SharedStore, StoreOptions, UnitOfWork, open_store, open_store_with,
+    ErrorKind, SharedStore, StoreOptions, UnitOfWork, Write, open_store, open_store_with,
 };
 use serde_json::json;
 
@@ -69,4 +69,65 @@ async fn unreachable_or_unknown_stores_are_errors() {
     std::fs::write(&inside_a_file, "not a directory").unwrap();
     let url = format!("sqlite://{}/store.db", inside_a_file.display());
     assert!(open_store(&url).await.is_err());
+}
+
+#[tokio::test]
+async fn a_caching_sqlite_store_has_its_file_to_itself() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("store.db").display());
+    let store = open_store(&url).await.unwrap();
+    let error = open_store(&url).await.unwrap_err();
+    assert!(
+        error.to_string().contains("in use by another store"),
+        "{error}"
+    );
+    let uncached = StoreOptions::default().cache_documents(0);
+    assert!(open_store_with(&url, &uncached).await.is_err());
+    drop(store);
+    // Uncached stores share the file; a caching one then cannot open it.
+    let first = open_store_with(&url, &uncached).await.unwrap();
+    let second = open_store_with(&url, &uncached).await.unwrap();
+    assert!(open_store(&url).await.is_err());
+    drop((first, second));
+    open_store(&url).await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_reads_of_cached_documents_see_every_commit() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("store.db").display());
+    let store = open_store(&url).await.unwrap();
+    let key = |name: &str| vec![name.to_owned()];
+    assert_eq!(store.get_many(&key("a")).await.unwrap(), [None]);
+    let versions = store
+        .commit(vec![Write::Insert {
+            key: "a".to_owned(),
+            value: json!({"n": 1}),
+        }])
+        .await
+        .unwrap();
+    let read = store.get_many(&key("a")).await.unwrap();
+    let document = read[0].clone().unwrap();
+    assert_eq!(
+        (document.value, Some(document.version)),
+        (json!({"n": 1}), versions[0])
+    );
+    store
+        .commit(vec![Write::Merge {
+            key: "a".to_owned(),
+            patch: json!({"m": 2}),
+            expected_version: versions[0],
+        }])
+        .await
+        .unwrap();
+    let read = store.get_many(&key("a")).await.unwrap();
+    assert_eq!(read[0].clone().unwrap().value, json!({"n": 1, "m": 2}));
+    store
+        .commit(vec![Write::Delete {
+            key: "a".to_owned(),
+            expected_version: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(store.get_many(&key("a")).await.unwrap(), [None]);
 }
