@@ -112,6 +112,9 @@ struct Entry {
     staged: Option<Staged>,
     /// `State::stage_serial` when `staged` was last set.
     serial: u64,
+    /// `State::stage_serial` when `staged` last changed, by a staging or a rollback: a child
+    /// that read the key before then saw another state.
+    touched: u64,
 }
 
 /// What the unit knows of a key's stored state.
@@ -360,7 +363,7 @@ impl UnitOfWork {
             .filter(|(key, _)| {
                 into.entries
                     .get(key.as_str())
-                    .is_some_and(|entry| entry.serial > forked_at)
+                    .is_some_and(|entry| entry.touched > forked_at)
             })
             .map(|(key, _)| key.clone())
             .collect();
@@ -413,9 +416,12 @@ impl UnitOfWork {
             let Some(undo) = state.journal.pop() else {
                 break;
             };
+            state.stage_serial += 1;
+            let touched = state.stage_serial;
             if let Some(entry) = state.entries.get_mut(&undo.key) {
                 entry.staged = undo.staged;
                 entry.serial = undo.serial;
+                entry.touched = touched;
             }
         }
         let entries = &state.entries;
@@ -481,16 +487,7 @@ impl UnitOfWork {
             };
             let mut state = self.state();
             for (key, value) in missing.into_iter().zip(seen) {
-                let entry = state.entries.entry(key).or_insert(Entry {
-                    base: Base::Unread,
-                    staged: None,
-                    serial: 0,
-                });
-                if matches!(entry.base, Base::Unread) {
-                    entry.base = value.map_or(Base::Absent, |value| {
-                        Base::Present(Document { value, version: 0 })
-                    });
-                }
+                state.learn(key, value.map(|value| Document { value, version: 0 }));
             }
             return Ok(());
         }
@@ -501,14 +498,7 @@ impl UnitOfWork {
         let mut state = self.state();
         state.stats.reads += fetched;
         for (key, document) in missing.into_iter().zip(documents) {
-            let entry = state.entries.entry(key).or_insert(Entry {
-                base: Base::Unread,
-                staged: None,
-                serial: 0,
-            });
-            if matches!(entry.base, Base::Unread) {
-                entry.base = document.map_or(Base::Absent, Base::Present);
-            }
+            state.learn(key, document);
         }
         Ok(())
     }
@@ -532,6 +522,19 @@ impl UnitOfWork {
 }
 
 impl State {
+    /// Record what a read found at `key`, unless the unit already knew.
+    fn learn(&mut self, key: String, document: Option<Document>) {
+        let entry = self.entries.entry(key).or_insert(Entry {
+            base: Base::Unread,
+            staged: None,
+            serial: 0,
+            touched: 0,
+        });
+        if matches!(entry.base, Base::Unread) {
+            entry.base = document.map_or(Base::Absent, Base::Present);
+        }
+    }
+
     fn stage(&mut self, key: String, staged: Staged) {
         self.stage_serial += 1;
         let serial = self.stage_serial;
@@ -553,6 +556,7 @@ impl State {
                 }
                 entry.staged = Some(staged);
                 entry.serial = serial;
+                entry.touched = serial;
             }
             None => {
                 self.staged_order.push(key.clone());
@@ -560,6 +564,7 @@ impl State {
                     base: Base::Unread,
                     staged: Some(staged),
                     serial,
+                    touched: serial,
                 };
                 self.entries.insert(key, entry);
             }

@@ -14,11 +14,14 @@
 //!   fresh reads. A larger one is not kept: its rows stream as lines complete, and a conflict at
 //!   the end fails the batch (the summary row says `committed: false` with a 409 problem).
 
+use std::collections::VecDeque;
+use std::sync::Arc;
+
 use apivolve_store::{ErrorKind, SharedStore, UnitOfWork};
 
 use super::batch::{Batch, register};
 use super::configure::Mode;
-use super::line::Anchors;
+use super::line::{Anchors, has_references};
 use super::output::{Ending, Outcome, Output, Row, not_run};
 use super::source::{Input, Source};
 use crate::inner::Inner;
@@ -26,7 +29,7 @@ use crate::problem::Problem;
 
 /// Runs the request's lines in shared units of work.
 pub(super) async fn run<S>(
-    batch: &Batch,
+    batch: &Arc<Batch>,
     inner: S,
     store: &SharedStore,
     source: &mut Source,
@@ -48,8 +51,150 @@ struct Progress {
     stopped: Option<u64>,
 }
 
+impl Progress {
+    /// Note `row`'s outcome: in `atomic` and `stop_on_error` modes a line that did not succeed
+    /// stops the rest.
+    fn answered(&mut self, mode: Mode, row: &Row) {
+        if row.outcome != Outcome::Succeeded && mode != Mode::PerItem {
+            self.stopped = self.stopped.or(Some(row.line));
+        }
+    }
+}
+
+/// Runs `inputs` in `unit` as if one after another, in order; their rows, and the anchors they
+/// recorded.
+///
+/// Lines without references run ahead, up to [`AHEAD`] at once on the runtime's threads, each in
+/// a child of `unit` ([`UnitOfWork::fork`]). In line order each child then joins `unit`, which
+/// it does only when nothing it read was staged since by an earlier line; a child that cannot
+/// join (or whose anchor turns out taken, or that ran while an earlier line was about to stop the
+/// run) is thrown away and its line runs again on `unit` itself. The rows and the staged writes
+/// are therefore those of running the lines one by one, while lines that touch different
+/// documents overlap their reads and use every core.
+async fn run_lines<S>(
+    batch: &Arc<Batch>,
+    inner: S,
+    inputs: &[Input],
+    unit: &UnitOfWork,
+    attempt: u32,
+    progress: &mut Progress,
+) -> (Vec<Row>, Vec<String>)
+where
+    S: Inner,
+{
+    let mut rows = Vec::with_capacity(inputs.len());
+    let mut added = Vec::new();
+    let mut ahead = VecDeque::with_capacity(AHEAD);
+    let mut started = 0;
+    for input in inputs {
+        while started < inputs.len() && ahead.len() < AHEAD && progress.stopped.is_none() {
+            ahead.push_back(run_ahead(batch, &inner, &inputs[started], unit, attempt));
+            started += 1;
+        }
+        let early = match ahead.pop_front() {
+            Some(early) => early,
+            None => {
+                started += 1;
+                None
+            }
+        };
+        let row = match early {
+            Some(early) if progress.stopped.is_none() => {
+                match early.join(&progress.anchors).await {
+                    Some(row) => {
+                        progress.answered(batch.configure.mode, &row);
+                        row
+                    }
+                    None => line(batch, inner.clone(), input, unit, attempt, progress).await,
+                }
+            }
+            _ => line(batch, inner.clone(), input, unit, attempt, progress).await,
+        };
+        added.extend(register(&mut progress.anchors, &row));
+        rows.push(row);
+    }
+    (rows, added)
+}
+
+/// Lines of a window run ahead of the one being answered.
+const AHEAD: usize = 64;
+
+/// A line running ahead in a child unit.
+struct Early {
+    child: UnitOfWork,
+    anchor: Option<String>,
+    task: tokio::task::JoinHandle<Row>,
+}
+
+/// Starts `input` ahead in a child of `unit`, when it can run without the rows before it: it
+/// parses, names no anchor by reference and has a target.
+fn run_ahead<S>(
+    batch: &Arc<Batch>,
+    inner: &S,
+    input: &Input,
+    unit: &UnitOfWork,
+    attempt: u32,
+) -> Option<Early>
+where
+    S: Inner,
+{
+    let (number, parsed) = batch.parse(input).ok()?;
+    if has_references(&parsed.body) || parsed.options.values().any(has_references) {
+        return None;
+    }
+    // No reference: the anchors matter only for a duplicate name, checked when joining.
+    let call = batch.prepare(number, parsed, &Anchors::new()).ok()?;
+    let anchor = call.anchor.clone();
+    let child = unit.fork();
+    let task = {
+        let (batch, inner, child) = (Arc::clone(batch), inner.clone(), child.clone());
+        tokio::spawn(async move {
+            let savepoint = child.savepoint();
+            let row = batch.call(inner, call, Some((&child, attempt))).await;
+            if row.outcome == Outcome::Succeeded {
+                child.release(savepoint);
+            } else {
+                child.rollback_to(savepoint);
+            }
+            row
+        })
+    };
+    Some(Early {
+        child,
+        anchor,
+        task,
+    })
+}
+
+impl Early {
+    /// The line's row with its writes joined into the parent unit, or `None` when the line must
+    /// run again on the parent.
+    async fn join(mut self, anchors: &Anchors) -> Option<Row> {
+        if self
+            .anchor
+            .as_ref()
+            .is_some_and(|name| anchors.contains_key(name))
+        {
+            self.task.abort();
+            return None;
+        }
+        let row = (&mut self.task).await.ok()?;
+        // A line that failed left nothing staged in its child; joining still checks that it
+        // failed on what the parent sees, not on a state an earlier line changed.
+        self.child.commit().await.ok()?;
+        Some(row)
+    }
+}
+
+impl Drop for Early {
+    fn drop(&mut self) {
+        // A line thrown away need not finish: its child unit goes with it.
+        self.task.abort();
+    }
+}
+
 async fn windows<S>(
-    batch: &Batch,
+    batch: &Arc<Batch>,
     inner: S,
     store: &SharedStore,
     source: &mut Source,
@@ -97,7 +242,7 @@ where
 
 /// Runs one window to its commit, again from fresh reads after a conflict; its rows.
 async fn window_rows<S>(
-    batch: &Batch,
+    batch: &Arc<Batch>,
     inner: S,
     store: &SharedStore,
     window: &[Input],
@@ -113,13 +258,8 @@ where
         attempt += 1;
         let unit = UnitOfWork::new(store.clone());
         let stopped_before = progress.stopped;
-        let mut added = Vec::new();
-        let mut rows = Vec::with_capacity(window.len());
-        for input in window {
-            let row = line(batch, inner.clone(), input, &unit, attempt, progress).await;
-            added.extend(register(&mut progress.anchors, &row));
-            rows.push(row);
-        }
+        let (mut rows, added) =
+            run_lines(batch, inner.clone(), window, &unit, attempt, progress).await;
         let writes = unit.staged_writes();
         match unit.commit().await {
             Ok(()) => {
@@ -195,14 +335,12 @@ where
             },
         },
     };
-    if row.outcome != Outcome::Succeeded && mode != Mode::PerItem {
-        progress.stopped = progress.stopped.or(Some(row.line));
-    }
+    progress.answered(mode, &row);
     row
 }
 
 async fn atomic<S>(
-    batch: &Batch,
+    batch: &Arc<Batch>,
     inner: S,
     store: &SharedStore,
     source: &mut Source,
@@ -223,12 +361,12 @@ where
             stopped: None,
         };
         let mut rows = Vec::new();
-        for input in &kept {
-            let row = line(batch, inner.clone(), input, &unit, attempt, &mut progress).await;
-            register(&mut progress.anchors, &row);
-            if ended {
-                rows.push(row);
-            } else {
+        if ended {
+            (rows, _) = run_lines(batch, inner.clone(), &kept, &unit, attempt, &mut progress).await;
+        } else {
+            for input in &kept {
+                let row = line(batch, inner.clone(), input, &unit, attempt, &mut progress).await;
+                register(&mut progress.anchors, &row);
                 output.row(&row).await;
             }
         }

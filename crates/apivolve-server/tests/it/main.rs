@@ -4,6 +4,7 @@
 //! in front of objid.
 
 mod bulk;
+mod bulk_ahead;
 mod bulk_conflicts;
 mod bulk_conformance;
 mod bulk_gateway;

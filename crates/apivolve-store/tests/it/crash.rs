@@ -152,7 +152,9 @@ async fn kill_and_check(test: &TestStore) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_units_survive_sigkill_whole_or_not_at_all() {
     let uncached = StoreOptions::default().cache_documents(0);
-    let test = TestStore::open_with(Backend::Sqlite, uncached).await.unwrap();
+    let test = TestStore::open_with(Backend::Sqlite, uncached)
+        .await
+        .unwrap();
     kill_and_check(&test).await;
     test.teardown().await;
 }

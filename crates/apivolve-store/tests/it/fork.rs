@@ -118,3 +118,18 @@ async fn a_parent_commit_still_checks_what_children_read_against_the_store() {
     assert_eq!(error.kind(), ErrorKind::Conflict);
     assert_eq!(stored(&store, "a").await, Some(json!(7)));
 }
+
+#[tokio::test]
+async fn a_child_that_read_a_write_the_parent_rolled_back_conflicts() {
+    let store = seeded(&[]).await;
+    let parent = UnitOfWork::new(store.clone());
+    let child = parent.fork();
+    let savepoint = parent.savepoint();
+    parent.put("k", json!("tentative")).unwrap();
+    assert_eq!(child.get("k").await.unwrap(), Some(json!("tentative")));
+    child.put("copy", json!("tentative")).unwrap();
+    parent.rollback_to(savepoint);
+    let error = child.commit().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Conflict);
+    assert_eq!(parent.staged_writes(), 0);
+}
