@@ -1,9 +1,9 @@
 //! The SQLite backend: WAL, one writer task, group commit.
 
 mod cache;
+mod reads;
 mod writer;
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 use std::str::FromStr;
@@ -39,6 +39,7 @@ use crate::{Document, DocumentStore, Error, Page, Result, StoreOptions, Write};
 #[derive(Debug)]
 pub struct SqliteStore {
     readers: SqlitePool,
+    reads: Arc<reads::Reads>,
     writer: mpsc::Sender<writer::Job>,
     cache: Arc<cache::Cache>,
     /// The lock on `PATH-lock`, held while the store is open (`None` for in-memory databases).
@@ -86,8 +87,11 @@ impl SqliteStore {
         };
         let cache = Arc::new(cache::Cache::new(options.cache_documents));
         let writer = writer::spawn(connection, max_group, Arc::clone(&cache));
+        // Two queries in flight keep both a reader and the next batch busy.
+        let reads = reads::Reads::new(readers.clone(), 2);
         Ok(Self {
             readers,
+            reads,
             writer,
             cache,
             _lock: lock,
@@ -123,25 +127,9 @@ impl SqliteStore {
         Ok(found.into_iter().flatten().collect())
     }
 
-    /// Read `keys` from the file.
+    /// Read `keys` from the file, in a query shared with concurrent readers.
     async fn read(&self, keys: &[String]) -> Result<Vec<Option<Document>>> {
-        let rows = sqlx::query(
-            "SELECT key, value, version FROM apivolve_documents \
-             WHERE key IN (SELECT value FROM json_each($1))",
-        )
-        .bind(serde_json::Value::from(keys.to_vec()).to_string())
-        .fetch_all(&self.readers)
-        .await
-        .map_err(Error::database("get_many"))?;
-        let mut found = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let key: String = row.try_get(0).map_err(Error::database("get_many"))?;
-            let text: String = row.try_get(1).map_err(Error::database("get_many"))?;
-            let version: i64 = row.try_get(2).map_err(Error::database("get_many"))?;
-            let document = sql::document(&key, &text, version)?;
-            found.insert(key, document);
-        }
-        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
+        self.reads.get_many(keys.to_vec()).await
     }
 
     async fn commit_now(&self, writes: Vec<Write>) -> Result<Vec<Option<u64>>> {

@@ -137,19 +137,53 @@ async fn transact(
         .flat_map(|writes| commit::merge_keys(writes))
         .collect();
     let current = read_current(&mut *transaction, keys, &merge_keys).await?;
-    let mut last_version = read_last_version(&mut *transaction).await?;
-    let mut results = Vec::with_capacity(jobs.len());
+    let first_version = read_last_version(&mut *transaction).await?;
+    // Units of one group touch disjoint keys, so one snapshot of `current` serves them all.
+    let plans: Vec<_> = jobs
+        .into_iter()
+        .map(|writes| commit::plan(writes, &current))
+        .collect();
+    let mut last_version = first_version;
     let mut written = Vec::new();
-    for writes in jobs {
-        // Units of one group touch disjoint keys, so one snapshot of `current` serves them all.
-        let result = match commit::plan(writes, &current) {
-            Err(keys) => Err(Error::Conflict { keys }),
-            Ok(effects) => {
-                apply_job(&mut transaction, effects, &mut last_version, &mut written).await?
+    savepoint(&mut transaction, "SAVEPOINT grouped").await?;
+    let grouped = match Grouped::new(&plans, &mut last_version, &mut written) {
+        Ok((grouped, results)) => match grouped.execute(&mut transaction).await {
+            Ok(()) => Some(results),
+            Err(error) => {
+                tracing::warn!(%error, "a grouped statement failed; committing unit by unit");
+                None
             }
-        };
-        results.push(result);
-    }
+        },
+        Err(error) => {
+            tracing::warn!(%error, "a document could not be encoded; committing unit by unit");
+            None
+        }
+    };
+    let results = match grouped {
+        Some(results) => {
+            savepoint(&mut transaction, "RELEASE grouped").await?;
+            results
+        }
+        None => {
+            // Find the unit at fault: each under its own savepoint, as if alone.
+            savepoint(&mut transaction, "ROLLBACK TO grouped").await?;
+            savepoint(&mut transaction, "RELEASE grouped").await?;
+            last_version = first_version;
+            written.clear();
+            let mut results = Vec::with_capacity(plans.len());
+            for plan in plans {
+                let result = match plan {
+                    Err(keys) => Err(Error::Conflict { keys }),
+                    Ok(effects) => {
+                        apply_job(&mut transaction, effects, &mut last_version, &mut written)
+                            .await?
+                    }
+                };
+                results.push(result);
+            }
+            results
+        }
+    };
     sqlx::query("UPDATE apivolve_store_meta SET value = $1 WHERE name = 'last_version'")
         .bind(sql::version_to_row(last_version))
         .execute(&mut *transaction)
@@ -160,6 +194,102 @@ async fn transact(
         .await
         .map_err(Error::database("commit"))?;
     Ok((results, written))
+}
+
+/// The effects of every unit of a group, as three statements (inserts, updates, deletes) whose
+/// rows are a JSON array each: a group of any size is a handful of round trips to the
+/// connection's thread instead of several per unit.
+#[derive(Debug, Default)]
+struct Grouped {
+    /// `[key, value text, version]` of the rows to create.
+    inserts: Vec<serde_json::Value>,
+    /// `[key, value text, version]` of the rows to overwrite.
+    updates: Vec<serde_json::Value>,
+    /// The keys to delete.
+    deletes: Vec<serde_json::Value>,
+}
+
+impl Grouped {
+    /// The statements for `plans`, drawing versions from `last_version` and noting what they
+    /// write in `written`; each unit's result.
+    fn new(
+        plans: &[std::result::Result<Vec<Effect>, Vec<String>>],
+        last_version: &mut u64,
+        written: &mut Vec<Written>,
+    ) -> std::result::Result<(Self, Vec<Result<Vec<Option<u64>>>>), std::num::TryFromIntError> {
+        let mut grouped = Self::default();
+        let mut results = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let effects = match plan {
+                Err(keys) => {
+                    results.push(Err(Error::Conflict { keys: keys.clone() }));
+                    continue;
+                }
+                Ok(effects) => effects,
+            };
+            let mut versions = Vec::with_capacity(effects.len());
+            for effect in effects {
+                match effect {
+                    Effect::Put { key, value, create } => {
+                        *last_version += 1;
+                        let version = *last_version;
+                        let row =
+                            serde_json::json!([key, sql::text(value), i64::try_from(version)?]);
+                        if *create {
+                            grouped.inserts.push(row);
+                        } else {
+                            grouped.updates.push(row);
+                        }
+                        written.push((
+                            key.clone(),
+                            Some(Document {
+                                value: value.clone(),
+                                version,
+                            }),
+                        ));
+                        versions.push(Some(version));
+                    }
+                    Effect::Delete { key } => {
+                        grouped.deletes.push(serde_json::Value::from(key.as_str()));
+                        written.push((key.clone(), None));
+                        versions.push(None);
+                    }
+                    Effect::Nothing => versions.push(None),
+                }
+            }
+            results.push(Ok(versions));
+        }
+        Ok((grouped, results))
+    }
+
+    async fn execute(self, connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        let statements = [
+            (
+                self.inserts,
+                "INSERT INTO apivolve_documents (key, value, version) \
+                 SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)",
+            ),
+            (
+                self.updates,
+                "UPDATE apivolve_documents SET value = row.value ->> 1, version = row.value ->> 2 \
+                 FROM json_each($1) AS row WHERE apivolve_documents.key = row.value ->> 0",
+            ),
+            (
+                self.deletes,
+                "DELETE FROM apivolve_documents WHERE key IN (SELECT value FROM json_each($1))",
+            ),
+        ];
+        for (rows, statement) in statements {
+            if rows.is_empty() {
+                continue;
+            }
+            sqlx::query(statement)
+                .bind(serde_json::Value::Array(rows).to_string())
+                .execute(&mut *connection)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Apply one unit's effects under a savepoint, so that a failing statement undoes this unit
