@@ -438,6 +438,53 @@ mod tests {
         assert_eq!(keys(&rest), [vec!["b", "a"], vec!["d"]]);
     }
 
+    /// A unit whose statement fails (here, by a trigger) fails alone: the grouped statements are
+    /// rolled back and the group is committed unit by unit.
+    #[tokio::test]
+    async fn a_unit_whose_statement_fails_is_rolled_back_alone() {
+        use sqlx::ConnectOptions;
+        use std::str::FromStr;
+
+        let mut connection = sqlx::sqlite::SqliteConnectOptions::from_str("sqlite::memory:")
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut migrator = sqlx::migrate!("migrations/sqlite");
+        migrator.dangerous_set_table_name(sql::MIGRATIONS_TABLE);
+        migrator.run(&mut connection).await.unwrap();
+        sqlx::query(
+            "CREATE TRIGGER poison BEFORE INSERT ON apivolve_documents \
+             WHEN NEW.value LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+        )
+        .execute(&mut connection)
+        .await
+        .unwrap();
+        let insert = |key: &str, value: serde_json::Value| Write::Insert {
+            key: key.to_owned(),
+            value,
+        };
+        let jobs = vec![
+            vec![
+                insert("a", serde_json::json!(1)),
+                insert("c", serde_json::json!(3)),
+            ],
+            vec![insert("b", serde_json::json!("poison"))],
+        ];
+        let keys = ["a", "c", "b"].map(str::to_owned);
+        let (results, written) = transact(&mut connection, &keys, jobs).await.unwrap();
+        assert_eq!(results[0].as_ref().unwrap(), &[Some(1), Some(2)]);
+        assert!(results[1].is_err());
+        let written: Vec<&str> = written.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(written, ["a", "c"]);
+        let stored: Vec<(String, i64)> =
+            sqlx::query_as("SELECT key, version FROM apivolve_documents ORDER BY key")
+                .fetch_all(&mut connection)
+                .await
+                .unwrap();
+        assert_eq!(stored, [("a".to_owned(), 1), ("c".to_owned(), 2)]);
+    }
+
     #[test]
     fn a_group_of_one_is_one_commit_per_transaction() {
         let mut pending: VecDeque<Job> = [job(&["a"]), job(&["b"])].into();
