@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use apivolve_server::{
-    GatewayOptions, ResponseValidation, Runtime, VersioningOptions, gateway_service,
+    Gateway, GatewayOptions, ResponseValidation, Runtime, VersioningLayer, VersioningOptions,
 };
 use axum::ServiceExt as _;
+use tower::Layer as _;
 
 use crate::cli::ProjectArg;
 
@@ -30,6 +31,11 @@ pub(crate) struct ServeArgs {
     /// major, `/api/v2`).
     #[arg(long)]
     pub(crate) inner_prefix: Option<String>,
+    /// A store for `Idempotency-Key` answers and async bulk jobs (`sqlite://PATH`,
+    /// `postgres://...`). Without one, bulk jobs and keys on bulk requests are refused and keys on
+    /// single requests pass through to the upstream. Bulk lines are independent calls either way.
+    #[arg(long, value_name = "URL")]
+    pub(crate) store: Option<String>,
     #[command(flatten)]
     pub(crate) project: ProjectArg,
 }
@@ -57,13 +63,21 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let latest = runtime.latest().clone();
-    let service = gateway_service(runtime, &args.upstream, GatewayOptions::default())?;
+    let gateway = Gateway::new(&args.upstream, GatewayOptions::default())?;
     apivolve_server::metrics::install().context("cannot install the metrics recorder")?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?
         .block_on(async {
+            let mut layer = VersioningLayer::new(runtime);
+            if let Some(url) = &args.store {
+                let store = apivolve_store::open_store(url)
+                    .await
+                    .context("cannot open the store given by --store")?;
+                layer = layer.with_record_store(store);
+            }
+            let service = layer.layer(gateway);
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("cannot listen on `{}`", args.listen))?;

@@ -129,14 +129,18 @@ impl BulkOptions {
 /// What the versioning layer knows for bulk requests.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Bulk {
-    /// The store of library mode; `None` in gateway mode.
+    /// Where idempotency answers and bulk jobs are kept; `None` when there is no store.
     pub(crate) store: Option<SharedStore>,
+    /// Library mode: `store` is also the inner service's, so the lines of a bulk request share
+    /// its units of work. In gateway mode (`false`) lines are independent calls.
+    pub(crate) shares_units: bool,
     pub(crate) options: BulkOptions,
 }
 
 impl Bulk {
-    pub(crate) fn new(store: Option<SharedStore>, options: BulkOptions) -> Self {
-        Self { store, options }
+    /// The store whose units the lines of a bulk request share, in library mode.
+    pub(crate) fn unit_store(&self) -> Option<&SharedStore> {
+        self.store.as_ref().filter(|_| self.shares_units)
     }
 }
 

@@ -214,18 +214,16 @@ async fn read_configure(
         None => (Configure::default(), first),
     };
     let declared = configure::declared(header_lines, configure.lines, max_lines)?;
-    if bulk.store.is_none() {
-        if configure.mode == Mode::Atomic {
-            return Err(Problem::bad_request(
-                "`atomic` needs one unit of work shared by every line, and in gateway mode the \
-                 lines are calls to the upstream; use `per_item` or `stop_on_error`",
-            ));
-        }
-        if configure.respond == Respond::Async {
-            return Err(Problem::bad_request(
-                "`respond: async` needs a store for the job's rows, and this service has none",
-            ));
-        }
+    if bulk.unit_store().is_none() && configure.mode == Mode::Atomic {
+        return Err(Problem::bad_request(
+            "`atomic` needs one unit of work shared by every line, and in gateway mode the \
+             lines are calls to the upstream; use `per_item` or `stop_on_error`",
+        ));
+    }
+    if bulk.store.is_none() && configure.respond == Respond::Async {
+        return Err(Problem::bad_request(
+            "`respond: async` needs a store for the job's rows, and this service has none",
+        ));
     }
     Ok((configure, first, declared))
 }
@@ -262,7 +260,7 @@ async fn run<S>(
 ) where
     S: Inner,
 {
-    let ending = match &bulk.store {
+    let ending = match bulk.unit_store() {
         Some(store) => shared::run(&batch, inner, store, &mut source, &mut output).await,
         None => independent::run(batch.clone(), inner, &mut source, &mut output).await,
     };

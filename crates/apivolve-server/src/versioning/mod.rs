@@ -54,18 +54,39 @@ impl VersioningLayer {
 
     /// Library mode: the store the inner service's [`UnitOfWorkLayer`](crate::UnitOfWorkLayer)
     /// uses. With it, the lines of a bulk request share units of work (and `atomic` mode is
-    /// available), and `Idempotency-Key`, bulk jobs and their results are kept in it. Without it
-    /// (gateway mode) bulk lines are independent calls and `Idempotency-Key` passes through.
+    /// available), and `Idempotency-Key`, bulk jobs and their results are kept in it. Without a
+    /// store bulk lines are independent calls and `Idempotency-Key` passes through.
     #[must_use]
-    pub fn with_store(mut self, store: SharedStore) -> Self {
-        self.bulk = Arc::new(Bulk::new(Some(store), self.bulk.options.clone()));
-        self
+    pub fn with_store(self, store: SharedStore) -> Self {
+        self.bulk_with(Some(store), true)
+    }
+
+    /// Gateway mode with a store of the layer's own: `Idempotency-Key` answers and bulk jobs are
+    /// kept in `store`, while bulk lines stay independent calls to the inner service (which
+    /// commits each on its own, so there is no `atomic` mode). An idempotent answer is recorded
+    /// after the inner service answered: a retry that comes before the record is written runs
+    /// again.
+    #[must_use]
+    pub fn with_record_store(self, store: SharedStore) -> Self {
+        self.bulk_with(Some(store), false)
     }
 
     /// Options of bulk requests, idempotency keys and jobs.
     #[must_use]
     pub fn with_bulk_options(mut self, options: BulkOptions) -> Self {
-        self.bulk = Arc::new(Bulk::new(self.bulk.store.clone(), options));
+        self.bulk = Arc::new(Bulk {
+            options,
+            ..(*self.bulk).clone()
+        });
+        self
+    }
+
+    fn bulk_with(mut self, store: Option<SharedStore>, shares_units: bool) -> Self {
+        self.bulk = Arc::new(Bulk {
+            store,
+            shares_units,
+            options: self.bulk.options.clone(),
+        });
         self
     }
 

@@ -1,5 +1,5 @@
-//! Bulk without a store (gateway mode): lines are independent calls, run concurrently, answered
-//! in order; `atomic`, async jobs and idempotency keys on bulk are refused.
+//! Bulk in gateway mode: lines are independent calls, run concurrently, answered in order;
+//! `atomic` is refused, and async jobs and idempotency keys on bulk need a record store.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -157,4 +157,76 @@ async fn lines_reach_an_upstream_through_the_gateway_migrated() {
         stored(&upstream_store, "items/g5").await,
         Some(json!({"name": "bolt", "qty": 5}))
     );
+}
+
+/// Sends `request` to a gateway service; the status, headers and body text.
+async fn through(
+    service: &apivolve_server::VersioningService<Gateway>,
+    request: http::Request<axum::body::Body>,
+) -> (StatusCode, http::HeaderMap, String) {
+    let response = tower::ServiceExt::oneshot(service.clone(), request)
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = http_body_util::BodyExt::collect(body)
+        .await
+        .unwrap()
+        .to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_gateway_with_a_record_store_keeps_keys_and_jobs_but_not_units() {
+    let upstream_store: SharedStore = Arc::new(MemoryStore::new());
+    let calls = Calls::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address: SocketAddr = listener.local_addr().unwrap();
+    let upstream = router(upstream_store.clone(), calls.clone());
+    tokio::spawn(async move { axum::serve(listener, upstream).await.unwrap() });
+    let gateway = Gateway::new(&format!("http://{address}"), GatewayOptions::default()).unwrap();
+    let records: SharedStore = Arc::new(MemoryStore::new());
+    let service = VersioningLayer::new(runtime(BulkConfig::default()))
+        .with_record_store(records.clone())
+        .layer(gateway);
+    let put = r#"["items.put", {"name": "bolt", "quantity": 1}, {"params": {"id": "k"}}]"#;
+
+    let atomic = format!("[\"configure\", {{\"mode\": \"atomic\"}}]\n{put}\n");
+    let (status, _, text) = through(&service, bulk_request("v1", &atomic, &[])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("`atomic` needs one unit of work"), "{text}");
+
+    let key = [("idempotency-key", "once")];
+    let (status, _, first) = through(&service, bulk_request("v1", put, &key)).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (_, headers, retry) = through(&service, bulk_request("v1", put, &key)).await;
+    assert_eq!(retry, first);
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the retry did not reach the upstream"
+    );
+
+    let job = format!("[\"configure\", {{\"respond\": \"async\"}}]\n{put}\n");
+    let (status, headers, _) = through(&service, bulk_request("v1", &job, &[])).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let location = headers["location"].to_str().unwrap().to_owned();
+    for _ in 0..500 {
+        let request = http::Request::get(&location)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (status, _, text) = through(&service, request).await;
+        if status == StatusCode::OK {
+            assert!(text.contains("\"status\":200"), "{text}");
+            assert_eq!(calls.load(Ordering::SeqCst), 2);
+            return;
+        }
+        assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the job did not end");
 }
