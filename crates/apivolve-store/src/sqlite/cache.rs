@@ -14,11 +14,12 @@
 
 use std::collections::HashMap;
 use std::mem;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::Document;
 
-/// Cached documents, with `None` for a key known to be absent.
+/// Cached documents, with `None` for a key known to be absent. Documents are shared, so the lock
+/// is held for a lookup, never for a copy of a document.
 #[derive(Debug)]
 pub(super) struct Cache {
     state: Mutex<State>,
@@ -28,8 +29,8 @@ pub(super) struct Cache {
 
 #[derive(Debug, Default)]
 struct State {
-    young: HashMap<String, Option<Document>>,
-    old: HashMap<String, Option<Document>>,
+    young: HashMap<String, Option<Arc<Document>>>,
+    old: HashMap<String, Option<Arc<Document>>>,
     /// Committed transactions so far.
     epoch: u64,
 }
@@ -58,12 +59,19 @@ impl Cache {
     /// The cached state of each of `keys` (`None` when unknown), and the epoch to fill misses
     /// with.
     pub(super) fn lookup(&self, keys: &[String]) -> (Vec<Option<Option<Document>>>, Epoch) {
-        let mut state = self.state();
-        let found = keys
-            .iter()
-            .map(|key| state.get(key, self.generation))
+        let (shared, epoch) = {
+            let mut state = self.state();
+            let shared: Vec<_> = keys
+                .iter()
+                .map(|key| state.get(key, self.generation))
+                .collect();
+            (shared, Epoch(state.epoch))
+        };
+        let found = shared
+            .into_iter()
+            .map(|cached| cached.map(|document| document.map(|document| (*document).clone())))
             .collect();
-        (found, Epoch(state.epoch))
+        (found, epoch)
     }
 
     /// Remember what was read from the file at `epoch`, unless a transaction committed since.
@@ -80,7 +88,7 @@ impl Cache {
             return;
         }
         for (key, document) in read {
-            state.insert(key, document, self.generation);
+            state.insert(key, document.map(Arc::new), self.generation);
         }
     }
 
@@ -92,13 +100,13 @@ impl Cache {
             return;
         }
         for (key, document) in written {
-            state.insert(key, document, self.generation);
+            state.insert(key, document.map(Arc::new), self.generation);
         }
     }
 }
 
 impl State {
-    fn get(&mut self, key: &str, generation: usize) -> Option<Option<Document>> {
+    fn get(&mut self, key: &str, generation: usize) -> Option<Option<Arc<Document>>> {
         if let Some(document) = self.young.get(key) {
             return Some(document.clone());
         }
@@ -107,7 +115,7 @@ impl State {
         Some(document)
     }
 
-    fn insert(&mut self, key: String, document: Option<Document>, generation: usize) {
+    fn insert(&mut self, key: String, document: Option<Arc<Document>>, generation: usize) {
         self.old.remove(&key);
         if self.young.len() >= generation && !self.young.contains_key(&key) {
             self.old = mem::take(&mut self.young);

@@ -20,11 +20,17 @@ pub(super) struct Job {
     pub(super) writes: Vec<Write>,
     /// The distinct keys of `writes`.
     pub(super) keys: Vec<String>,
-    pub(super) reply: oneshot::Sender<Result<Vec<Option<u64>>>>,
+    pub(super) reply: oneshot::Sender<UnitResult>,
 }
 
 /// What a committed transaction left at a key: the document, or `None` when it was deleted.
 type Written = (String, Option<Document>);
+
+/// One unit's answer: the version of each write (`None` for a delete), or why it failed.
+type UnitResult = Result<Vec<Option<u64>>>;
+
+/// One unit's effects, or the keys whose expected versions did not hold.
+type Plan = std::result::Result<Vec<Effect>, Vec<String>>;
 
 /// Start the writer task on `connection`; it ends when every sender is dropped. It tells `cache`
 /// of every transaction it commits.
@@ -127,7 +133,7 @@ async fn transact(
     connection: &mut SqliteConnection,
     keys: &[String],
     jobs: Vec<Vec<Write>>,
-) -> Result<(Vec<Result<Vec<Option<u64>>>>, Vec<Written>)> {
+) -> Result<(Vec<UnitResult>, Vec<Written>)> {
     let mut transaction = connection
         .begin_with("BEGIN IMMEDIATE")
         .await
@@ -213,10 +219,10 @@ impl Grouped {
     /// The statements for `plans`, drawing versions from `last_version` and noting what they
     /// write in `written`; each unit's result.
     fn new(
-        plans: &[std::result::Result<Vec<Effect>, Vec<String>>],
+        plans: &[Plan],
         last_version: &mut u64,
         written: &mut Vec<Written>,
-    ) -> std::result::Result<(Self, Vec<Result<Vec<Option<u64>>>>), std::num::TryFromIntError> {
+    ) -> std::result::Result<(Self, Vec<UnitResult>), std::num::TryFromIntError> {
         let mut grouped = Self::default();
         let mut results = Vec::with_capacity(plans.len());
         for plan in plans {
@@ -300,7 +306,7 @@ async fn apply_job(
     effects: Vec<Effect>,
     last_version: &mut u64,
     written: &mut Vec<Written>,
-) -> Result<Result<Vec<Option<u64>>>> {
+) -> Result<UnitResult> {
     savepoint(connection, "SAVEPOINT unit").await?;
     let first_version = *last_version;
     let first_written = written.len();
