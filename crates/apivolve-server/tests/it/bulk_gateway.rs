@@ -111,17 +111,22 @@ async fn what_needs_a_store_is_refused_before_anything_runs() {
     assert_eq!(demo.calls.load(Ordering::SeqCst), 0);
 }
 
-#[tokio::test]
-async fn lines_reach_an_upstream_through_the_gateway_migrated() {
-    // The upstream: the v2 implementation alone, on a socket.
-    let upstream_store: SharedStore = Arc::new(MemoryStore::new());
+/// The upstream: the v2 implementation alone, on a socket; a gateway to it, its store and its
+/// call count.
+async fn upstream() -> (Gateway, SharedStore, Calls) {
+    let store: SharedStore = Arc::new(MemoryStore::new());
     let calls = Calls::default();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address: SocketAddr = listener.local_addr().unwrap();
-    let upstream = router(upstream_store.clone(), calls.clone());
+    let upstream = router(store.clone(), calls.clone());
     tokio::spawn(async move { axum::serve(listener, upstream).await.unwrap() });
-
     let gateway = Gateway::new(&format!("http://{address}"), GatewayOptions::default()).unwrap();
+    (gateway, store, calls)
+}
+
+#[tokio::test]
+async fn lines_reach_an_upstream_through_the_gateway_migrated() {
+    let (gateway, upstream_store, calls) = upstream().await;
     let limits = BulkConfig {
         concurrency: 4,
         ..BulkConfig::default()
@@ -181,13 +186,7 @@ async fn through(
 
 #[tokio::test]
 async fn a_gateway_with_a_record_store_keeps_keys_and_jobs_but_not_units() {
-    let upstream_store: SharedStore = Arc::new(MemoryStore::new());
-    let calls = Calls::default();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address: SocketAddr = listener.local_addr().unwrap();
-    let upstream = router(upstream_store.clone(), calls.clone());
-    tokio::spawn(async move { axum::serve(listener, upstream).await.unwrap() });
-    let gateway = Gateway::new(&format!("http://{address}"), GatewayOptions::default()).unwrap();
+    let (gateway, _, calls) = upstream().await;
     let records: SharedStore = Arc::new(MemoryStore::new());
     let service = VersioningLayer::new(runtime(BulkConfig::default()))
         .with_record_store(records.clone())

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::stored;
 use apivolve_store::{ErrorKind, MemoryStore, SharedStore, UnitOfWork, Write};
 use serde_json::{Value, json};
 
@@ -16,15 +17,6 @@ async fn seeded(documents: &[(&str, Value)]) -> SharedStore {
         .collect();
     store.commit(writes).await.unwrap();
     store
-}
-
-async fn stored(store: &SharedStore, key: &str) -> Option<Value> {
-    let found = store.get_many(&[key.to_owned()]).await.unwrap();
-    found
-        .into_iter()
-        .next()
-        .flatten()
-        .map(|document| document.value)
 }
 
 #[tokio::test]

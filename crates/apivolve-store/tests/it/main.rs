@@ -9,3 +9,16 @@ mod fork;
 mod open;
 mod savepoint;
 mod unit_of_work;
+
+use apivolve_store::SharedStore;
+use serde_json::Value;
+
+/// The value stored at `key`, read straight from the store.
+async fn stored(store: &SharedStore, key: &str) -> Option<Value> {
+    let found = store.get_many(&[key.to_owned()]).await.unwrap();
+    found
+        .into_iter()
+        .next()
+        .flatten()
+        .map(|document| document.value)
+}

@@ -2,20 +2,12 @@
 
 use std::sync::Arc;
 
+use super::stored;
 use apivolve_store::{MemoryStore, SharedStore, UnitOfWork, Write};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn store() -> SharedStore {
     Arc::new(MemoryStore::new())
-}
-
-async fn stored(store: &SharedStore, key: &str) -> Option<Value> {
-    let found = store.get_many(&[key.to_owned()]).await.unwrap();
-    found
-        .into_iter()
-        .next()
-        .flatten()
-        .map(|document| document.value)
 }
 
 #[tokio::test]

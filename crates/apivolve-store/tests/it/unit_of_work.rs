@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::stored;
 use apivolve_store::testing::{Backend, FaultyStore, TestStore};
 use apivolve_store::{
     Error, ErrorKind, MemoryStore, RetryPolicy, SharedStore, UnitOfWork, Write, run_unit,
@@ -25,15 +26,6 @@ async fn seed(store: &SharedStore, key: &str, value: Value) -> u64 {
         .await
         .unwrap();
     versions[0].unwrap()
-}
-
-async fn stored(store: &SharedStore, key: &str) -> Option<Value> {
-    let found = store.get_many(&[key.to_owned()]).await.unwrap();
-    found
-        .into_iter()
-        .next()
-        .flatten()
-        .map(|document| document.value)
 }
 
 #[tokio::test]
