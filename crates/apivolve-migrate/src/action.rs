@@ -9,7 +9,7 @@ use crate::graph::{Graph, NodeId};
 use crate::transform::Transform;
 
 /// Payloads nested deeper than this are not walked further (the server refuses them before).
-const MAX_VALUE_DEPTH: usize = 512;
+pub(crate) const MAX_VALUE_DEPTH: usize = 512;
 
 /// One derived or authored transformation of the value of a type.
 #[derive(Clone, Debug)]
@@ -302,7 +302,7 @@ pub(crate) fn walk(graph: &Graph, action: &Action, value: &mut Value) -> Result<
     visit(graph, graph.root, action, value, 0)
 }
 
-fn visit(
+pub(crate) fn visit(
     graph: &Graph,
     id: NodeId,
     action: &Action,

@@ -14,7 +14,7 @@ use apivolve_model::{Schema, Snapshot};
 use serde_json::Value;
 
 /// What a value must look like to be one alternative.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Guard {
     /// JSON types it may have (`integer` counts as a `number`); any when empty.
     types: Vec<String>,
@@ -84,6 +84,12 @@ impl Guard {
             types: guard.types,
             ..Self::default()
         }
+    }
+
+    /// Whether the guard compares values (`const`, `enum`, property constants), not only the
+    /// JSON type and the property names.
+    pub(crate) fn reads_values(&self) -> bool {
+        self.values.is_some() || !self.constants.is_empty()
     }
 
     /// Whether `value` may be a value of the alternative.
