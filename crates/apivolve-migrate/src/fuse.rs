@@ -403,7 +403,9 @@ impl<'a> Builder<'a> {
         for (index, (name, _)) in first.properties.iter().enumerate() {
             property_tuples.push((name.clone(), column(&|node| node.properties[index].1)));
         }
-        let items = first.items.map(|_| column(&|node| node.items.unwrap_or_default()));
+        let items = first
+            .items
+            .map(|_| column(&|node| node.items.unwrap_or_default()));
         let prefix_tuples: Vec<Vec<NodeId>> = (0..first.prefix_items.len())
             .map(|index| column(&|node| node.prefix_items[index]))
             .collect();
@@ -424,7 +426,9 @@ impl<'a> Builder<'a> {
             .find(|(_, tuple)| leads(tuple));
         let next = match (next_variant, next_alternative) {
             (Some(tuple), _) => Some((None, tuple)),
-            (None, Some((index, tuple))) => Some((Some(first.alternatives[index].0.clone()), tuple)),
+            (None, Some((index, tuple))) => {
+                Some((Some(first.alternatives[index].0.clone()), tuple))
+            }
             (None, None) => None,
         };
 

@@ -182,6 +182,9 @@ struct Run {
     statuses: Vec<(u16, Option<usize>)>,
 }
 
+/// Which of its graphs (by index) a walk uses, given its graphs and the statuses it declares.
+type Select<'a> = dyn Fn(&[(Option<u16>, Graph)], &[u16]) -> Option<usize> + 'a;
+
 impl Run {
     fn new(steps: &[Arc<Step>]) -> Self {
         let mut run = Self {
@@ -191,7 +194,7 @@ impl Run {
             statuses: Vec::new(),
         };
         let mut selections: Vec<Vec<Option<usize>>> = Vec::new();
-        let mut fuse = |select: &dyn Fn(&[(Option<u16>, Graph)], &[u16]) -> Option<usize>| {
+        let mut fuse = |select: &Select<'_>| {
             let selection: Vec<Option<usize>> = steps
                 .iter()
                 .map(|step| match &step.op {
@@ -267,7 +270,10 @@ fn segments(steps: &[Arc<Step>]) -> Vec<Segment> {
     let mut segments = Vec::new();
     let mut index = 0;
     while index < steps.len() {
-        let length = steps[index..].iter().take_while(|step| is_walk(step)).count();
+        let length = steps[index..]
+            .iter()
+            .take_while(|step| is_walk(step))
+            .count();
         if length == 0 {
             segments.push(Segment::Step(index));
             index += 1;

@@ -49,7 +49,11 @@ fn vocabulary(history: &History) -> (Vec<String>, Vec<Value>) {
             collect(schema, &mut names, &mut found);
         }
         for endpoint in snapshot.endpoints.values() {
-            collect(&serde_json::to_value(endpoint).unwrap(), &mut names, &mut found);
+            collect(
+                &serde_json::to_value(endpoint).unwrap(),
+                &mut names,
+                &mut found,
+            );
         }
     }
     found.sort_by_key(ToString::to_string);
@@ -133,7 +137,8 @@ fn compare_everything(history: &History, migrator: &Migrator) -> usize {
                         "response",
                     )?,
                     None if plan.direction == Direction::Request => {
-                        let (mut body, mut parameters) = (Some(payload.clone()), Parameters::default());
+                        let (mut body, mut parameters) =
+                            (Some(payload.clone()), Parameters::default());
                         let fused = plan.migrate_request(&mut body, &mut parameters);
                         let (mut expected, mut expected_parameters) =
                             (Some(payload), Parameters::default());
@@ -356,7 +361,11 @@ fn fused_walks_match_the_steps_one_after_another_on_tricky_shapes() {
 fn a_fused_walk_reports_the_failure_of_the_earliest_step() {
     let (_, migrator) = tricky_shapes();
     let plan = migrator
-        .plan("shapes.put", &semver::Version::new(2, 0, 0), Direction::Response)
+        .plan(
+            "shapes.put",
+            &semver::Version::new(2, 0, 0),
+            Direction::Response,
+        )
         .unwrap();
     let leaf = |size: &str| json!({"label2": "a", "kind": "leaf", "size": size});
     let body = json!({"either": [leaf("1"), leaf("2")]});
