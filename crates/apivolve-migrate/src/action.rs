@@ -9,7 +9,7 @@ use crate::graph::{Graph, NodeId};
 use crate::transform::Transform;
 
 /// Payloads nested deeper than this are not walked further (the server refuses them before).
-const MAX_VALUE_DEPTH: usize = 512;
+pub(crate) const MAX_VALUE_DEPTH: usize = 512;
 
 /// One derived or authored transformation of the value of a type.
 #[derive(Clone, Debug)]
@@ -62,9 +62,11 @@ impl Action {
         match self {
             Self::Rename { path, from, to } => {
                 if let Some(object) = object_at(value, path)
-                    && let Some(field) = object.shift_remove(from)
+                    && let Some((mut key, field)) = object.shift_remove_entry(from)
                 {
-                    object.insert(to.clone(), field);
+                    // The removed key's buffer takes the new name.
+                    key.clone_from(to);
+                    object.insert(key, field);
                 }
             }
             Self::Insert {
@@ -248,11 +250,19 @@ impl fmt::Display for Action {
 /// Replaces `from` by `to` in an enum value, or in each item of an array of enum values.
 fn map_enum(slot: &mut Value, from: &Value, to: &Value) {
     if slot == from {
-        *slot = to.clone();
+        replace(slot, to);
     } else if let Value::Array(items) = slot {
         for item in items.iter_mut().filter(|item| *item == from) {
-            *item = to.clone();
+            replace(item, to);
         }
+    }
+}
+
+/// `*slot = to.clone()`, reusing the slot's buffer when both are strings.
+fn replace(slot: &mut Value, to: &Value) {
+    match (slot, to) {
+        (Value::String(text), Value::String(new)) => text.clone_from(new),
+        (slot, to) => *slot = to.clone(),
     }
 }
 
@@ -302,7 +312,7 @@ pub(crate) fn walk(graph: &Graph, action: &Action, value: &mut Value) -> Result<
     visit(graph, graph.root, action, value, 0)
 }
 
-fn visit(
+pub(crate) fn visit(
     graph: &Graph,
     id: NodeId,
     action: &Action,

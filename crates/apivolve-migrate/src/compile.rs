@@ -158,14 +158,14 @@ impl Migrator {
         if direction == Direction::Response {
             steps.reverse();
         }
-        Plan {
-            endpoint: endpoint.to_owned(),
-            version: from.clone(),
-            target: to.clone(),
+        Plan::new(
+            endpoint.to_owned(),
+            from.clone(),
+            to.clone(),
             direction,
             steps,
-            of_type: false,
-        }
+            false,
+        )
     }
 
     /// A plan over the values of a named type between two versions of the chain, for stored
@@ -272,14 +272,14 @@ impl Migrator {
         if direction == Direction::Response {
             steps.reverse();
         }
-        Ok(Plan {
-            endpoint: type_name.to_owned(),
-            version: older.clone(),
-            target: newer.clone(),
+        Ok(Plan::new(
+            type_name.to_owned(),
+            older.clone(),
+            newer.clone(),
             direction,
             steps,
-            of_type: true,
-        })
+            true,
+        ))
     }
 }
 

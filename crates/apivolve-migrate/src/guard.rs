@@ -14,10 +14,10 @@ use apivolve_model::{Schema, Snapshot};
 use serde_json::Value;
 
 /// What a value must look like to be one alternative.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Guard {
     /// JSON types it may have (`integer` counts as a `number`); any when empty.
-    types: Vec<String>,
+    types: Vec<JsonType>,
     /// Values it may be (`const` or `enum`); any when `None`.
     values: Option<Vec<Value>>,
     /// Properties an object must have.
@@ -36,18 +36,18 @@ impl Guard {
         };
         let mut guard = Self::default();
         match map.get("type") {
-            Some(Value::String(kind)) => guard.types.push(kind.clone()),
+            Some(Value::String(kind)) => guard.types.push(JsonType::of(kind)),
             Some(Value::Array(kinds)) => {
                 guard.types = kinds
                     .iter()
                     .filter_map(Value::as_str)
-                    .map(str::to_owned)
+                    .map(JsonType::of)
                     .collect();
             }
             _ => {}
         }
         if !guard.types.is_empty() && map.get("nullable") == Some(&Value::Bool(true)) {
-            guard.types.push("null".to_owned());
+            guard.types.push(JsonType::Null);
         }
         if let Some(constant) = map.get("const") {
             guard.values = Some(vec![constant.clone()]);
@@ -86,9 +86,15 @@ impl Guard {
         }
     }
 
+    /// Whether the guard compares values (`const`, `enum`, property constants), not only the
+    /// JSON type and the property names.
+    pub(crate) fn reads_values(&self) -> bool {
+        self.values.is_some() || !self.constants.is_empty()
+    }
+
     /// Whether `value` may be a value of the alternative.
     pub(crate) fn admits(&self, value: &Value) -> bool {
-        if !self.types.is_empty() && !self.types.iter().any(|kind| has_type(value, kind)) {
+        if !self.types.is_empty() && !self.types.iter().any(|kind| kind.admits(value)) {
             return false;
         }
         if let Some(values) = &self.values
@@ -111,18 +117,49 @@ impl Guard {
     }
 }
 
-fn has_type(value: &Value, kind: &str) -> bool {
-    match (kind, value) {
-        ("null", Value::Null)
-        | ("boolean", Value::Bool(_))
-        | ("string", Value::String(_))
-        | ("array", Value::Array(_))
-        | ("object", Value::Object(_))
-        | ("number", Value::Number(_)) => true,
-        ("integer", Value::Number(number)) => {
-            number.is_i64() || number.is_u64() || number.as_f64().is_some_and(|f| f.fract() == 0.0)
+/// A JSON Schema `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JsonType {
+    Null,
+    Boolean,
+    String,
+    Array,
+    Object,
+    Number,
+    Integer,
+    /// A name JSON Schema does not know: no value has it.
+    Unknown,
+}
+
+impl JsonType {
+    fn of(name: &str) -> Self {
+        match name {
+            "null" => Self::Null,
+            "boolean" => Self::Boolean,
+            "string" => Self::String,
+            "array" => Self::Array,
+            "object" => Self::Object,
+            "number" => Self::Number,
+            "integer" => Self::Integer,
+            _ => Self::Unknown,
         }
-        _ => false,
+    }
+
+    fn admits(self, value: &Value) -> bool {
+        match (self, value) {
+            (Self::Null, Value::Null)
+            | (Self::Boolean, Value::Bool(_))
+            | (Self::String, Value::String(_))
+            | (Self::Array, Value::Array(_))
+            | (Self::Object, Value::Object(_))
+            | (Self::Number, Value::Number(_)) => true,
+            (Self::Integer, Value::Number(number)) => {
+                number.is_i64()
+                    || number.is_u64()
+                    || number.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
+            _ => false,
+        }
     }
 }
 

@@ -27,6 +27,7 @@
 mod action;
 mod compile;
 mod error;
+mod fuse;
 mod graph;
 mod guard;
 mod plan;

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::action::{Action, walk};
 use crate::error::{Error, Result};
+use crate::fuse::Fused;
 use crate::graph::Graph;
 use crate::transform::Transform;
 
@@ -156,9 +157,168 @@ pub struct Plan {
     pub(crate) steps: Vec<Arc<Step>>,
     /// A plan over a type ([`crate::Migrator::type_plan`]): `endpoint` holds the type's name.
     pub(crate) of_type: bool,
+    /// How the steps run: runs of consecutive walks fused into one pass each.
+    segments: Vec<Segment>,
+}
+
+/// A part of a plan as it runs.
+#[derive(Clone, Debug)]
+enum Segment {
+    /// One step on its own.
+    Step(usize),
+    /// Consecutive walks, in one pass over the value.
+    Walks(Box<Run>),
+}
+
+/// A run of consecutive walks, fused once for each choice of graphs a payload can make.
+#[derive(Clone, Debug)]
+struct Run {
+    fused: Vec<Fused>,
+    /// Requests: each step's first graph.
+    request: Option<usize>,
+    /// Values of a type, and error bodies of statuses no response declares: the graphs of `None`.
+    value: Option<usize>,
+    /// Responses with a status some step has a graph for or declares.
+    statuses: Vec<(u16, Option<usize>)>,
+}
+
+/// Which of its graphs (by index) a walk uses, given its graphs and the statuses it declares.
+type Select<'a> = dyn Fn(&[(Option<u16>, Graph)], &[u16]) -> Option<usize> + 'a;
+
+impl Run {
+    fn new(steps: &[Arc<Step>]) -> Self {
+        let mut run = Self {
+            fused: Vec::new(),
+            request: None,
+            value: None,
+            statuses: Vec::new(),
+        };
+        let mut selections: Vec<Vec<Option<usize>>> = Vec::new();
+        let mut fuse = |select: &Select<'_>| {
+            let selection: Vec<Option<usize>> = steps
+                .iter()
+                .map(|step| match &step.op {
+                    StepOp::Walk {
+                        graphs, declared, ..
+                    } => select(graphs, declared),
+                    _ => None,
+                })
+                .collect();
+            if selection.iter().all(Option::is_none) {
+                return None;
+            }
+            if let Some(index) = selections.iter().position(|known| *known == selection) {
+                return Some(index);
+            }
+            let walks = steps
+                .iter()
+                .zip(&selection)
+                .filter_map(|(step, graph)| graph.map(|graph| (step.clone(), graph)))
+                .collect();
+            run.fused.push(Fused::new(walks));
+            selections.push(selection);
+            Some(selections.len() - 1)
+        };
+        let request = fuse(&|graphs, _| (!graphs.is_empty()).then_some(0));
+        let value = fuse(&|graphs, _| graphs.iter().position(|(status, _)| status.is_none()));
+        let mut candidates: Vec<u16> = steps
+            .iter()
+            .flat_map(|step| match &step.op {
+                StepOp::Walk {
+                    graphs, declared, ..
+                } => graphs
+                    .iter()
+                    .filter_map(|(status, _)| *status)
+                    .chain(declared.iter().copied())
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let statuses = candidates
+            .into_iter()
+            .map(|status| {
+                let fused = fuse(&|graphs, declared| {
+                    let key = (status < 400 || declared.contains(&status)).then_some(status);
+                    graphs.iter().position(|(graph, _)| *graph == key)
+                });
+                (status, fused)
+            })
+            .collect();
+        run.request = request;
+        run.value = value;
+        run.statuses = statuses;
+        run
+    }
+
+    /// The fused walk for a response of `status` (as each step picks its graph).
+    fn for_status(&self, status: u16) -> Option<&Fused> {
+        let index = match self.statuses.iter().find(|(known, _)| *known == status) {
+            Some((_, index)) => *index,
+            // An error no step declares: each step takes its error-shape graph.
+            None if status >= 400 => self.value,
+            None => None,
+        };
+        index.and_then(|index| self.fused.get(index))
+    }
+}
+
+/// The segments of `steps`: each run of consecutive walks fused, the other steps on their own.
+fn segments(steps: &[Arc<Step>]) -> Vec<Segment> {
+    let is_walk = |step: &Arc<Step>| matches!(step.op, StepOp::Walk { .. });
+    let mut segments = Vec::new();
+    let mut index = 0;
+    while index < steps.len() {
+        let length = steps[index..]
+            .iter()
+            .take_while(|step| is_walk(step))
+            .count();
+        if length == 0 {
+            segments.push(Segment::Step(index));
+            index += 1;
+        } else {
+            let run = Run::new(&steps[index..index + length]);
+            segments.push(Segment::Walks(Box::new(run)));
+            index += length;
+        }
+    }
+    segments
 }
 
 impl Plan {
+    /// A plan of `steps`, in the order they apply.
+    pub(crate) fn new(
+        endpoint: String,
+        version: semver::Version,
+        target: semver::Version,
+        direction: Direction,
+        steps: Vec<Arc<Step>>,
+        of_type: bool,
+    ) -> Self {
+        let segments = segments(&steps);
+        Self {
+            endpoint,
+            version,
+            target,
+            direction,
+            steps,
+            of_type,
+            segments,
+        }
+    }
+
+    /// The same plan run one step after another, each walk over the whole value on its own, as
+    /// [`Plan`]'s `Display` lists them. It gives the same results as the plan itself, which
+    /// applies consecutive walks in one pass over the value: a reference to check that against.
+    #[must_use]
+    pub fn step_by_step(&self) -> Self {
+        Self {
+            segments: (0..self.steps.len()).map(Segment::Step).collect(),
+            ..self.clone()
+        }
+    }
+
     /// True when nothing on the way touches this endpoint: the payload passes through untouched.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
@@ -189,7 +349,17 @@ impl Plan {
         body: &mut Option<Value>,
         parameters: &mut Parameters,
     ) -> Result<()> {
-        for step in &self.steps {
+        for segment in &self.segments {
+            let step = match segment {
+                Segment::Step(index) => &self.steps[*index],
+                Segment::Walks(run) => {
+                    let fused = run.request.and_then(|index| run.fused.get(index));
+                    if let (Some(body), Some(fused)) = (body.as_mut(), fused) {
+                        fused.run(body)?;
+                    }
+                    continue;
+                }
+            };
             match &step.op {
                 StepOp::Walk { action, graphs, .. } => {
                     if let (Some(body), Some((_, graph))) = (body.as_mut(), graphs.first()) {
@@ -219,7 +389,17 @@ impl Plan {
             body,
             media_type: None,
         };
-        for step in &self.steps {
+        for segment in &self.segments {
+            let step = match segment {
+                Segment::Step(index) => &self.steps[*index],
+                Segment::Walks(run) => {
+                    let fused = run.for_status(response.status);
+                    if let (Some(body), Some(fused)) = (response.body.as_mut(), fused) {
+                        fused.run(body)?;
+                    }
+                    continue;
+                }
+            };
             let is_error = response.status >= 400;
             match &step.op {
                 // A walk has graphs for declared statuses (errors too) and `None` for error bodies.
@@ -277,7 +457,16 @@ impl Plan {
     ///
     /// When a jq expression or function fails on the value.
     pub fn migrate_value(&self, mut value: Value) -> Result<Value> {
-        for step in &self.steps {
+        for segment in &self.segments {
+            let step = match segment {
+                Segment::Step(index) => &self.steps[*index],
+                Segment::Walks(run) => {
+                    if let Some(fused) = run.value.and_then(|index| run.fused.get(index)) {
+                        fused.run(&mut value)?;
+                    }
+                    continue;
+                }
+            };
             if let StepOp::Walk { action, graphs, .. } = &step.op
                 && let Some((_, graph)) = graphs.iter().find(|(status, _)| status.is_none())
             {

@@ -4,6 +4,7 @@
 mod demo;
 mod edges;
 mod fixture;
+mod fused;
 mod generate;
 mod mini;
 mod payloads;
