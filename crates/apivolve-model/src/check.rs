@@ -1,6 +1,6 @@
 //! `apivolve check`: everything that can be wrong with an API project, in one report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -274,16 +274,21 @@ fn check_hashes(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 fn check_jq(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    // The same expression (`tonumber`, `tostring`) recurs across versions: compile each once.
+    let mut compiled: HashMap<&str, Option<String>> = HashMap::new();
     let released = project
         .versions
         .iter()
         .flat_map(|dir| changes_of(&dir.evolutions));
     for (evolution, index, change) in released.chain(changes_of(&project.pending)) {
         for (pointer, expression) in jq_expressions(change) {
-            if let Err(error) = compile_jq(&expression.0) {
+            let error = compiled
+                .entry(expression.0.as_str())
+                .or_insert_with(|| compile_jq(&expression.0).err().map(|error| error.message));
+            if let Some(message) = error {
                 let pointer = format!("/changes/{index}/{}{pointer}", change.kind());
                 diagnostics.push(evolution.diagnostic(
-                    Diagnostic::error("invalid-jq", format!("jq expression does not compile: {}", error.message))
+                    Diagnostic::error("invalid-jq", format!("jq expression does not compile: {message}"))
                         .with_hint("jq expressions take the old value as `.` and produce the new one; test with `jq` on a sample"),
                     &pointer,
                 ));
@@ -324,21 +329,36 @@ fn check_servability(
     let Some(oldest) = history
         .chain
         .iter()
-        .find(|version| supported.contains(*version))
+        .position(|version| supported.contains(version))
     else {
         return;
     };
-    let Some(mut snapshot) = history.snapshot(oldest).cloned() else {
+    if history.snapshot(&history.chain[oldest]).is_none() {
         return;
-    };
-    let later = history
-        .chain
-        .iter()
-        .skip_while(|version| *version != oldest)
-        .skip(1);
-    for version in later {
+    }
+    // Each version on the chain is folded onto its predecessor, so the fold already holds the
+    // schema before every version's changes: only a version with a change that may miss a
+    // migration is replayed, from that schema (or from where the previous replay ended).
+    let mut running: Option<Snapshot> = None;
+    for pair in history.chain[oldest..].windows(2) {
+        let (previous, version) = (&pair[0], &pair[1]);
         let Some(dir) = project.version(version) else {
+            running = None;
             continue;
+        };
+        if !dir
+            .changes()
+            .any(|(_, _, change)| may_miss_migrations(change))
+        {
+            running = None;
+            continue;
+        }
+        let mut snapshot = match running.take() {
+            Some(snapshot) => snapshot,
+            None => match history.snapshot(previous) {
+                Some(snapshot) => snapshot.clone(),
+                None => continue,
+            },
         };
         for (evolution, index, change) in dir.changes() {
             if !may_miss_migrations(change) {
@@ -372,6 +392,7 @@ fn check_servability(
                 diagnostics.push(evolution.diagnostic(diagnostic, &pointer));
             }
         }
+        running = Some(snapshot);
     }
 }
 
