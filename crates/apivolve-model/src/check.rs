@@ -1,6 +1,7 @@
 //! `apivolve check`: everything that can be wrong with an API project, in one report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::thread;
 
 use serde::Serialize;
 
@@ -88,36 +89,48 @@ pub fn check(
     options: &CheckOptions,
 ) -> CheckReport {
     let mut diagnostics = load_diagnostics;
-    check_hashes(project, &mut diagnostics);
-    check_jq(project, &mut diagnostics);
     let fold_options = FoldOptions {
         pending_parent: options.pending_parent.clone(),
     };
-    let (history, fold_diagnostics) = fold(project, &fold_options);
+    // Hashes and jq need only the files: they run beside the fold, the longest step.
+    let ((hash_diagnostics, jq_diagnostics), (history, fold_diagnostics)) =
+        thread::scope(|scope| {
+            let files = scope.spawn(|| {
+                let mut hashes = Vec::new();
+                check_hashes(project, &mut hashes);
+                let mut jq = Vec::new();
+                check_jq(project, &mut jq);
+                (hashes, jq)
+            });
+            let folded = fold(project, &fold_options);
+            (joined(files), folded)
+        });
+    diagnostics.extend(hash_diagnostics);
+    diagnostics.extend(jq_diagnostics);
     diagnostics.extend(fold_diagnostics);
 
     let supported = supported_versions(project, &history);
     let mut versions = Vec::new();
     // The endpoints each version changed over its parent, for the live-versions lint.
     let mut changed: BTreeMap<semver::Version, BTreeSet<String>> = BTreeMap::new();
-    for dir in &project.versions {
-        let (bump, findings) = match (&dir.release.parent, history.snapshot(&dir.version)) {
-            (Some(parent), Some(snapshot)) => match history.snapshot(parent) {
-                Some(before) => {
-                    let judged = judged_findings(before, snapshot, &dir.evolutions);
-                    changed.insert(
-                        dir.version.clone(),
-                        judged
-                            .iter()
-                            .filter_map(|judged| judged.finding.location.endpoint.clone())
-                            .collect(),
-                    );
-                    let bump = bump_of(&judged);
-                    check_bump(dir, parent, bump, &judged, &mut diagnostics);
-                    (Some(bump), judged.len())
-                }
-                None => (None, 0),
-            },
+    for (dir, judged) in project
+        .versions
+        .iter()
+        .zip(judge_versions(project, &history))
+    {
+        let (bump, findings) = match (&dir.release.parent, judged) {
+            (Some(parent), Some(judged)) => {
+                changed.insert(
+                    dir.version.clone(),
+                    judged
+                        .iter()
+                        .filter_map(|judged| judged.finding.location.endpoint.clone())
+                        .collect(),
+                );
+                let bump = bump_of(&judged);
+                check_bump(dir, parent, bump, &judged, &mut diagnostics);
+                (Some(bump), judged.len())
+            }
             _ => (None, 0),
         };
         versions.push(VersionSummary {
@@ -136,7 +149,13 @@ pub fn check(
     check_examples(project, &history, &mut diagnostics);
 
     let pending = history.pending.as_ref().map(|pending| {
-        let judged = judged_findings(&history.pending_base(), &pending.snapshot, &project.pending);
+        let empty = Snapshot::default();
+        let base = pending
+            .parent
+            .as_ref()
+            .and_then(|parent| history.snapshot(parent))
+            .unwrap_or(&empty);
+        let judged = judged_findings(base, &pending.snapshot, &project.pending);
         let bump = bump_of(&judged);
         PendingSummary {
             parent: pending.parent.clone(),
@@ -164,6 +183,47 @@ pub fn check(
         pending,
         history,
     }
+}
+
+/// The findings of each released version against its parent (`None` without a parent or
+/// without both schemas), in the order of `project.versions`. The diffs are independent: every
+/// other one runs on a second thread.
+fn judge_versions(project: &Project, history: &History) -> Vec<Option<Vec<JudgedFinding>>> {
+    let judge = |dir: &VersionDir| {
+        let parent = dir.release.parent.as_ref()?;
+        let after = history.snapshot(&dir.version)?;
+        let before = history.snapshot(parent)?;
+        Some(judged_findings(before, after, &dir.evolutions))
+    };
+    let versions = &project.versions;
+    if versions.len() < 2 {
+        return versions.iter().map(judge).collect();
+    }
+    thread::scope(|scope| {
+        let odd = scope.spawn(|| {
+            versions
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(judge)
+                .collect::<Vec<_>>()
+        });
+        let even: Vec<_> = versions.iter().step_by(2).map(judge).collect();
+        let mut odd = joined(odd).into_iter();
+        let mut all = Vec::with_capacity(versions.len());
+        for judged in even {
+            all.push(judged);
+            all.extend(odd.next());
+        }
+        all
+    })
+}
+
+/// The result of a scoped thread; its panic, if it panicked, goes on in the caller.
+fn joined<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The versions that are served: latest's chain, within the last `supported_majors` majors, not retired.
@@ -274,16 +334,21 @@ fn check_hashes(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 fn check_jq(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    // The same expression (`tonumber`, `tostring`) recurs across versions: compile each once.
+    let mut compiled: HashMap<&str, Option<String>> = HashMap::new();
     let released = project
         .versions
         .iter()
         .flat_map(|dir| changes_of(&dir.evolutions));
     for (evolution, index, change) in released.chain(changes_of(&project.pending)) {
         for (pointer, expression) in jq_expressions(change) {
-            if let Err(error) = compile_jq(&expression.0) {
+            let error = compiled
+                .entry(expression.0.as_str())
+                .or_insert_with(|| compile_jq(&expression.0).err().map(|error| error.message));
+            if let Some(message) = error {
                 let pointer = format!("/changes/{index}/{}{pointer}", change.kind());
                 diagnostics.push(evolution.diagnostic(
-                    Diagnostic::error("invalid-jq", format!("jq expression does not compile: {}", error.message))
+                    Diagnostic::error("invalid-jq", format!("jq expression does not compile: {message}"))
                         .with_hint("jq expressions take the old value as `.` and produce the new one; test with `jq` on a sample"),
                     &pointer,
                 ));
@@ -324,21 +389,36 @@ fn check_servability(
     let Some(oldest) = history
         .chain
         .iter()
-        .find(|version| supported.contains(*version))
+        .position(|version| supported.contains(version))
     else {
         return;
     };
-    let Some(mut snapshot) = history.snapshot(oldest).cloned() else {
+    if history.snapshot(&history.chain[oldest]).is_none() {
         return;
-    };
-    let later = history
-        .chain
-        .iter()
-        .skip_while(|version| *version != oldest)
-        .skip(1);
-    for version in later {
+    }
+    // Each version on the chain is folded onto its predecessor, so the fold already holds the
+    // schema before every version's changes: only a version with a change that may miss a
+    // migration is replayed, from that schema (or from where the previous replay ended).
+    let mut running: Option<Snapshot> = None;
+    for pair in history.chain[oldest..].windows(2) {
+        let (previous, version) = (&pair[0], &pair[1]);
         let Some(dir) = project.version(version) else {
+            running = None;
             continue;
+        };
+        if !dir
+            .changes()
+            .any(|(_, _, change)| may_miss_migrations(change))
+        {
+            running = None;
+            continue;
+        }
+        let mut snapshot = match running.take() {
+            Some(snapshot) => snapshot,
+            None => match history.snapshot(previous) {
+                Some(snapshot) => snapshot.clone(),
+                None => continue,
+            },
         };
         for (evolution, index, change) in dir.changes() {
             if !may_miss_migrations(change) {
@@ -372,6 +452,7 @@ fn check_servability(
                 diagnostics.push(evolution.diagnostic(diagnostic, &pointer));
             }
         }
+        running = Some(snapshot);
     }
 }
 

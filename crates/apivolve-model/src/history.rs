@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::apply::apply;
+use crate::apply::{ApplyError, Layer, apply_on};
+use crate::change::Change;
 use crate::diagnostic::Diagnostic;
 use crate::project::{Evolution, Project, changes_of};
 use crate::snapshot::Snapshot;
@@ -67,14 +68,15 @@ pub fn fold(project: &Project, options: &FoldOptions) -> (History, Vec<Diagnosti
     while !remaining.is_empty() {
         let before = remaining.len();
         remaining.retain(|dir| {
+            let empty = Snapshot::default();
             let base = match &dir.release.parent {
-                None => Snapshot::default(),
+                None => &empty,
                 Some(parent) => match history.snapshots.get(parent) {
-                    Some(snapshot) => snapshot.clone(),
+                    Some(snapshot) => snapshot,
                     None => return true,
                 },
             };
-            let snapshot = fold_evolutions(base, &dir.evolutions, &mut diagnostics);
+            let snapshot = fold_onto(base, &dir.evolutions, &mut diagnostics);
             history.snapshots.insert(dir.version.clone(), snapshot);
             false
         });
@@ -122,12 +124,12 @@ pub fn fold(project: &Project, options: &FoldOptions) -> (History, Vec<Diagnosti
             .pending_parent
             .clone()
             .or_else(|| history.latest().cloned());
+        let empty = Snapshot::default();
         let base = parent
             .as_ref()
             .and_then(|parent| history.snapshots.get(parent))
-            .cloned()
-            .unwrap_or_default();
-        let snapshot = fold_evolutions(base, &project.pending, &mut diagnostics);
+            .unwrap_or(&empty);
+        let snapshot = fold_onto(base, &project.pending, &mut diagnostics);
         history.pending = Some(Pending { parent, snapshot });
     }
     (history, diagnostics)
@@ -135,22 +137,43 @@ pub fn fold(project: &Project, options: &FoldOptions) -> (History, Vec<Diagnosti
 
 /// Applies the changes of `evolutions` in order; a change that does not apply is reported and skipped.
 pub fn fold_evolutions(
-    mut snapshot: Snapshot,
+    snapshot: Snapshot,
     evolutions: &[Evolution],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Snapshot {
+    fold_onto(&snapshot, evolutions, diagnostics)
+}
+
+/// [`fold_evolutions`] on a borrowed base: each type and endpoint is copied once, however many
+/// changes touch it.
+fn fold_onto(
+    base: &Snapshot,
+    evolutions: &[Evolution],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Snapshot {
+    let mut layer = Layer::new(base);
     for (evolution, index, change) in changes_of(evolutions) {
-        if let Err(error) = apply(&mut snapshot, change) {
-            let pointer = format!("/changes/{index}/{}{}", change.kind(), error.pointer);
-            let mut diagnostic = Diagnostic::error(
-                "change-does-not-apply",
-                format!("`{}`: {}", change.kind(), error.message),
-            );
-            if let Some(hint) = error.hint {
-                diagnostic = diagnostic.with_hint(hint);
-            }
-            diagnostics.push(evolution.diagnostic(diagnostic, &pointer));
+        if let Err(error) = apply_on(&mut layer, change) {
+            diagnostics.push(not_applied(evolution, index, change, error));
         }
     }
-    snapshot
+    layer.finish()
+}
+
+/// The diagnostic of a change that does not apply.
+fn not_applied(
+    evolution: &Evolution,
+    index: usize,
+    change: &Change,
+    error: ApplyError,
+) -> Diagnostic {
+    let pointer = format!("/changes/{index}/{}{}", change.kind(), error.pointer);
+    let mut diagnostic = Diagnostic::error(
+        "change-does-not-apply",
+        format!("`{}`: {}", change.kind(), error.message),
+    );
+    if let Some(hint) = error.hint {
+        diagnostic = diagnostic.with_hint(hint);
+    }
+    evolution.diagnostic(diagnostic, &pointer)
 }

@@ -12,6 +12,10 @@ use crate::snapshot::{Endpoint, Schema, Snapshot};
 /// The snapshot as a change sees it while it is being applied.
 pub(crate) struct Draft<'a> {
     base: &'a Snapshot,
+    /// Edits committed by earlier changes, between the base and this draft's own edits.
+    under: Option<&'a Edits>,
+    /// The number of types in `base` with `under` applied.
+    type_len: usize,
     /// Edited types: `Some` replaces or adds, `None` removes.
     types: BTreeMap<String, Option<Schema>>,
     /// Edited endpoints: `Some` replaces or adds, `None` removes.
@@ -29,6 +33,8 @@ impl<'a> Draft<'a> {
     pub(crate) fn new(base: &'a Snapshot) -> Self {
         Self {
             base,
+            under: None,
+            type_len: base.types.len(),
             types: BTreeMap::new(),
             endpoints: BTreeMap::new(),
         }
@@ -38,7 +44,23 @@ impl<'a> Draft<'a> {
     pub(crate) fn type_schema(&self, name: &str) -> Option<&Schema> {
         match self.types.get(name) {
             Some(edit) => edit.as_ref(),
+            None => self.committed_type(name),
+        }
+    }
+
+    /// A type as the earlier changes left it.
+    fn committed_type(&self, name: &str) -> Option<&'a Schema> {
+        match self.under.and_then(|under| under.types.get(name)) {
+            Some(edit) => edit.as_ref(),
             None => self.base.types.get(name),
+        }
+    }
+
+    /// An endpoint as the earlier changes left it.
+    fn committed_endpoint(&self, id: &str) -> Option<&'a Endpoint> {
+        match self.under.and_then(|under| under.endpoints.get(id)) {
+            Some(edit) => edit.as_ref(),
+            None => self.base.endpoints.get(id),
         }
     }
 
@@ -49,12 +71,16 @@ impl<'a> Draft<'a> {
 
     /// Every type, by name.
     pub(crate) fn types(&self) -> Vec<(&str, &Schema)> {
-        merged(&self.base.types, &self.types)
+        merged(
+            &self.base.types,
+            self.under.map(|under| &under.types),
+            &self.types,
+        )
     }
 
     /// An upper bound of the number of types (cheap: for loop bounds).
     pub(crate) fn type_count(&self) -> usize {
-        self.base.types.len() + self.types.len()
+        self.type_len + self.types.len()
     }
 
     /// Every type name, sorted.
@@ -65,7 +91,7 @@ impl<'a> Draft<'a> {
     /// The schema of a named type, for editing (copied on first write).
     pub(crate) fn type_mut(&mut self, name: &str) -> Option<&mut Schema> {
         if !self.types.contains_key(name) {
-            let schema = self.base.types.get(name)?.clone();
+            let schema = self.committed_type(name)?.clone();
             self.types.insert(name.to_owned(), Some(schema));
         }
         self.types.get_mut(name)?.as_mut()
@@ -85,13 +111,17 @@ impl<'a> Draft<'a> {
     pub(crate) fn endpoint(&self, id: &str) -> Option<&Endpoint> {
         match self.endpoints.get(id) {
             Some(edit) => edit.as_ref(),
-            None => self.base.endpoints.get(id),
+            None => self.committed_endpoint(id),
         }
     }
 
     /// Every endpoint, by id.
     pub(crate) fn endpoints(&self) -> Vec<(&str, &Endpoint)> {
-        merged(&self.base.endpoints, &self.endpoints)
+        merged(
+            &self.base.endpoints,
+            self.under.map(|under| &under.endpoints),
+            &self.endpoints,
+        )
     }
 
     /// Every endpoint id, sorted.
@@ -102,7 +132,7 @@ impl<'a> Draft<'a> {
     /// An endpoint, for editing (copied on first write).
     pub(crate) fn endpoint_mut(&mut self, id: &str) -> Option<&mut Endpoint> {
         if !self.endpoints.contains_key(id) {
-            let endpoint = self.base.endpoints.get(id)?.clone();
+            let endpoint = self.committed_endpoint(id)?.clone();
             self.endpoints.insert(id.to_owned(), Some(endpoint));
         }
         self.endpoints.get_mut(id)?.as_mut()
@@ -120,7 +150,7 @@ impl<'a> Draft<'a> {
 
     /// Follows `$ref`s to named types until a schema that is not a bare reference (cycle safe).
     pub(crate) fn resolve<'s>(&'s self, mut schema: &'s Schema) -> &'s Schema {
-        for _ in 0..=self.base.types.len() + self.types.len() {
+        for _ in 0..=self.type_count() {
             match Snapshot::ref_name(schema).and_then(|name| self.type_schema(name)) {
                 Some(target) => schema = target,
                 None => break,
@@ -156,21 +186,110 @@ impl Edits {
     }
 }
 
-/// The base entries with the overlay's edits applied, sorted by key.
+/// The base entries with the committed edits (`under`) and the overlay's edits applied, sorted
+/// by key.
 fn merged<'m, T>(
     base: &'m BTreeMap<String, T>,
+    under: Option<&'m BTreeMap<String, Option<T>>>,
     overlay: &'m BTreeMap<String, Option<T>>,
 ) -> Vec<(&'m str, &'m T)> {
-    let kept = base.iter().filter(|(key, _)| !overlay.contains_key(*key));
+    let kept = base.iter().filter(|(key, _)| {
+        !overlay.contains_key(*key) && !under.is_some_and(|under| under.contains_key(*key))
+    });
+    let committed = under
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| !overlay.contains_key(*key))
+        .filter_map(|(key, value)| value.as_ref().map(|value| (key, value)));
     let edited = overlay
         .iter()
         .filter_map(|(key, value)| value.as_ref().map(|value| (key, value)));
     let mut all: Vec<(&str, &T)> = kept
+        .chain(committed)
         .chain(edited)
         .map(|(key, value)| (key.as_str(), value))
         .collect();
     all.sort_by(|a, b| a.0.cmp(b.0));
     all
+}
+
+/// A snapshot being built change by change on top of a base that is only read: the edits of
+/// the changes applied so far, each type and endpoint copied from the base at most once until
+/// [`Layer::finish`] copies the untouched rest.
+pub(crate) struct Layer<'a> {
+    base: &'a Snapshot,
+    edits: Edits,
+    /// The number of types in `base` with `edits` applied.
+    type_len: usize,
+}
+
+impl<'a> Layer<'a> {
+    /// No change applied yet.
+    pub(crate) fn new(base: &'a Snapshot) -> Self {
+        Self {
+            base,
+            edits: Edits {
+                types: BTreeMap::new(),
+                endpoints: BTreeMap::new(),
+            },
+            type_len: base.types.len(),
+        }
+    }
+
+    /// A draft for the next change.
+    pub(crate) fn draft(&self) -> Draft<'_> {
+        Draft {
+            base: self.base,
+            under: Some(&self.edits),
+            type_len: self.type_len,
+            types: BTreeMap::new(),
+            endpoints: BTreeMap::new(),
+        }
+    }
+
+    /// Adds the edits of a successful change.
+    pub(crate) fn commit(&mut self, edits: Edits) {
+        for (name, edit) in edits.types {
+            let existed = match self.edits.types.get(&name) {
+                Some(committed) => committed.is_some(),
+                None => self.base.types.contains_key(&name),
+            };
+            match (existed, edit.is_some()) {
+                (false, true) => self.type_len += 1,
+                (true, false) => self.type_len -= 1,
+                _ => {}
+            }
+            self.edits.types.insert(name, edit);
+        }
+        self.edits.endpoints.extend(edits.endpoints);
+    }
+
+    /// The snapshot: the base with every committed edit applied.
+    pub(crate) fn finish(self) -> Snapshot {
+        let Edits { types, endpoints } = self.edits;
+        Snapshot {
+            types: rebuilt(&self.base.types, types),
+            endpoints: rebuilt(&self.base.endpoints, endpoints),
+        }
+    }
+}
+
+/// `base` with `edits` applied, copying only the entries the edits leave alone.
+fn rebuilt<T: Clone>(
+    base: &BTreeMap<String, T>,
+    edits: BTreeMap<String, Option<T>>,
+) -> BTreeMap<String, T> {
+    let mut result: BTreeMap<String, T> = base
+        .iter()
+        .filter(|(key, _)| !edits.contains_key(*key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    result.extend(
+        edits
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|value| (key, value))),
+    );
+    result
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use std::fmt;
 use crate::change::Change;
 use crate::snapshot::Snapshot;
 
-pub(crate) use draft::Draft;
+pub(crate) use draft::{Draft, Layer};
 
 /// Why a change cannot be applied to the schema it meets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +86,16 @@ pub fn apply(snapshot: &mut Snapshot, change: &Change) -> Result<(), ApplyError>
     dispatch(&mut draft, change)?;
     let edits = draft.finish();
     edits.commit(snapshot);
+    Ok(())
+}
+
+/// Applies one change to a snapshot being built on a layer: like [`apply`], without copying
+/// what the change does not touch.
+pub(crate) fn apply_on(layer: &mut Layer<'_>, change: &Change) -> Result<(), ApplyError> {
+    let mut draft = layer.draft();
+    dispatch(&mut draft, change)?;
+    let edits = draft.finish();
+    layer.commit(edits);
     Ok(())
 }
 

@@ -65,7 +65,7 @@ const JUDGED: &[&str] = &[
 impl Walker<'_> {
     /// Compares `old` with `new` at `cursor`.
     pub(super) fn compare(&mut self, old: &Value, new: &Value, cursor: &Cursor<'_>) {
-        if cursor.too_deep() {
+        if cursor.too_deep() || unchanged(old, new) {
             return;
         }
         let (old_nullable, old) = split_null(old);
@@ -177,16 +177,8 @@ impl Walker<'_> {
         let (old_required, new_required) = (required(old), required(new));
         let site = cursor.site.phrase();
 
-        let removed: Vec<&str> = old_properties
-            .keys()
-            .map(String::as_str)
-            .filter(|name| !new_properties.contains_key(*name))
-            .collect();
-        let added: Vec<&str> = new_properties
-            .keys()
-            .map(String::as_str)
-            .filter(|name| !old_properties.contains_key(*name))
-            .collect();
+        let removed = missing_from(old_properties, new_properties);
+        let added = missing_from(new_properties, old_properties);
         let renames = renames(old_properties, new_properties, &removed, &added);
         for (from, to) in &renames {
             let rule = cursor.pick(Rule::RequestPropertyRenamed, Rule::ResponsePropertyRenamed);
@@ -222,8 +214,15 @@ impl Walker<'_> {
             let message = format!("{kind} {} was added to {site}", cursor.property(name));
             self.report(rule, &cursor.child(name), message);
         }
+        let mut aligned = new_properties.iter();
         for (name, old_schema) in old_properties {
-            if let Some(new_schema) = new_properties.get(name) {
+            let new_schema = match aligned.next() {
+                Some((key, schema)) if key == name => Some(schema),
+                _ => new_properties.get(name),
+            };
+            if let Some(new_schema) = new_schema
+                && !unchanged(old_schema, new_schema)
+            {
                 self.compare(old_schema, new_schema, &cursor.child(name));
             }
         }
@@ -275,6 +274,34 @@ impl Walker<'_> {
                 self.report(rule, cursor, message);
             }
         }
+    }
+}
+
+/// The keys of `map` that `other` lacks, in order. The key at the same position of `other` is
+/// tried first: properties are mostly added at the end and renamed in place, so most keys are
+/// found without hashing.
+fn missing_from<'m>(map: &'m Map<String, Value>, other: &Map<String, Value>) -> Vec<&'m str> {
+    let mut aligned = other.keys();
+    map.keys()
+        .filter(|name| aligned.next() != Some(*name) && !other.contains_key(*name))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Equal schemas without a `$ref` anywhere inside: comparing them finds nothing and reaches no
+/// named type, so the walk can skip them (most of a large type is unchanged between versions).
+fn unchanged(old: &Value, new: &Value) -> bool {
+    old == new && !has_ref(old)
+}
+
+/// Whether a `$ref` key occurs anywhere in `value`.
+fn has_ref(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(key, child)| key == "$ref" || has_ref(child)),
+        Value::Array(items) => items.iter().any(has_ref),
+        _ => false,
     }
 }
 
