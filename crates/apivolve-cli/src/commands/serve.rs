@@ -31,11 +31,11 @@ pub(crate) struct ServeArgs {
     /// major, `/api/v2`).
     #[arg(long)]
     pub(crate) inner_prefix: Option<String>,
-    /// A store for `Idempotency-Key` answers and async bulk jobs (`sqlite://PATH`,
-    /// `postgres://...`). Without one, bulk jobs and keys on bulk requests are refused and keys on
-    /// single requests pass through to the upstream. Bulk lines are independent calls either way.
-    #[arg(long, value_name = "URL")]
-    pub(crate) store: Option<String>,
+    /// The store for `Idempotency-Key` answers and async bulk jobs: `sqlite://PATH` (created on
+    /// first run), `postgres://...` (several gateways), or `memory://` (kept until exit). Bulk
+    /// lines are independent calls to the upstream whatever the store.
+    #[arg(long, value_name = "URL", default_value = "sqlite://apivolve.db")]
+    pub(crate) store: String,
     #[command(flatten)]
     pub(crate) project: ProjectArg,
 }
@@ -70,14 +70,12 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?
         .block_on(async {
-            let mut layer = VersioningLayer::new(runtime);
-            if let Some(url) = &args.store {
-                let store = apivolve_store::open_store(url)
-                    .await
-                    .context("cannot open the store given by --store")?;
-                layer = layer.with_record_store(store);
-            }
-            let service = layer.layer(gateway);
+            let store = apivolve_store::open_store(&args.store)
+                .await
+                .context("cannot open the store given by --store")?;
+            let service = VersioningLayer::new(runtime)
+                .with_record_store(store)
+                .layer(gateway);
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("cannot listen on `{}`", args.listen))?;

@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod conformance;
+mod counters;
 mod crash;
 mod faults;
 mod fork;
