@@ -8,6 +8,7 @@ mod crash;
 mod faults;
 mod fork;
 mod open;
+mod processes;
 mod savepoint;
 mod unit_of_work;
 
