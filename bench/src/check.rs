@@ -135,8 +135,9 @@ fn generate(root: &Path, types: usize, versions: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Releases one pending file with the tool's own release logic.
-fn release(root: &Path, text: &str) -> anyhow::Result<()> {
+/// Releases one pending file with the tool's own release logic (the versioning benchmark's
+/// generated project too).
+pub(crate) fn release(root: &Path, text: &str) -> anyhow::Result<()> {
     fs::write(root.join("next.yaml"), text)?;
     let (project, diagnostics) = Project::load(root)?;
     let options = apivolve_model::ReleaseOptions {

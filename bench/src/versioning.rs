@@ -459,7 +459,7 @@ fn generate(root: &Path) -> anyhow::Result<Vec<(String, Kind)>> {
     let first = format!(
         "description: the payload\nchanges:\n  - add_type:\n      name: Item\n      schema:\n        type: object\n        properties:\n          {properties}\n  - add_type:\n      name: Page\n      schema:\n        type: object\n        properties:\n          items: {{type: array, items: {{$ref: \"#/types/Item\"}}}}\n  - add_endpoint: {{id: page.one, methods: [GET], path: /one, responses: {{200: {{schema: {{$ref: \"#/types/Page\"}}}}}}}}\n  - add_endpoint: {{id: page.many, methods: [GET], path: /many, responses: {{200: {{schema: {{$ref: \"#/types/Page\"}}}}}}}}\n"
     );
-    release(root, &first)?;
+    crate::check::release(root, &first)?;
     for v in 1..VERSIONS {
         let mut text = format!("description: version {v}\nchanges:\n");
         let _ = writeln!(
@@ -507,34 +507,7 @@ fn generate(root: &Path) -> anyhow::Result<Vec<(String, Kind)>> {
             }
         }
         text.push_str("suppress:\n  - {rule: response-property-renamed, reason: bench}\n  - {rule: request-property-renamed, reason: bench}\n  - {rule: response-property-type-changed, reason: bench}\n  - {rule: request-property-type-changed, reason: bench}\n");
-        release(root, &text)?;
+        crate::check::release(root, &text)?;
     }
     Ok(fields)
-}
-
-/// Releases one pending file with the tool's own release logic (as `check` does).
-fn release(root: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(root.join("next.yaml"), text)?;
-    let (project, diagnostics) = Project::load(root)?;
-    let options = apivolve_model::ReleaseOptions {
-        parent: None,
-        date: chrono::NaiveDate::MIN,
-    };
-    let plan = match apivolve_model::plan_release(&project, diagnostics, &options) {
-        Ok(plan) => plan,
-        Err(apivolve_model::PlanError::Invalid(report)) => anyhow::bail!(
-            "generated release does not check: {}",
-            report
-                .diagnostics
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-        Err(apivolve_model::PlanError::Refused(error)) => {
-            return Err(error).context("release refused");
-        }
-    };
-    apivolve_model::execute_release(&project, &plan)?;
-    Ok(())
 }
