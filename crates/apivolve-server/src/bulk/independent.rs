@@ -14,7 +14,7 @@ use futures::{FutureExt, StreamExt};
 
 use super::batch::{Batch, register};
 use super::configure::Mode;
-use super::line::{Anchored, Anchors, has_references};
+use super::line::{Anchored, Anchors};
 use super::output::{Ending, Outcome, Output, Row, not_run};
 use super::source::Source;
 
@@ -57,8 +57,7 @@ where
                     .with_extension("stopped_at", at);
                     futures::future::ready(Batch::skip(number, parsed, problem)).boxed()
                 } else {
-                    let options = serde_json::Value::Object(parsed.options.clone());
-                    if has_references(&parsed.body) || has_references(&options) {
+                    if parsed.has_references() {
                         drain(&mut in_flight, 0, &mut progress, mode, output).await;
                     }
                     match batch.prepare(number, parsed, &progress.anchors) {

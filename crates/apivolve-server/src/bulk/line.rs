@@ -25,6 +25,15 @@ pub(super) struct Parsed {
     pub(super) anchor: Option<String>,
 }
 
+impl Parsed {
+    /// Whether the body or the options name an anchor (so the line needs the rows before it).
+    pub(super) fn has_references(&self) -> bool {
+        has_references(&self.body)
+            || is_reference(&self.options)
+            || self.options.values().any(has_references)
+    }
+}
+
 /// Why a line did not run.
 #[derive(Debug)]
 pub(super) struct Refused {

@@ -21,7 +21,7 @@ use apivolve_store::{ErrorKind, SharedStore, UnitOfWork};
 
 use super::batch::{Batch, register};
 use super::configure::Mode;
-use super::line::{Anchors, has_references};
+use super::line::Anchors;
 use super::output::{Ending, Outcome, Output, Row, not_run};
 use super::source::{Input, Source};
 use crate::inner::Inner;
@@ -139,7 +139,7 @@ where
     S: Inner,
 {
     let (number, parsed) = batch.parse(input).ok()?;
-    if has_references(&parsed.body) || parsed.options.values().any(has_references) {
+    if parsed.has_references() {
         return None;
     }
     // No reference: the anchors matter only for a duplicate name, checked when joining.
