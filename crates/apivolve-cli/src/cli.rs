@@ -32,6 +32,49 @@ pub(crate) enum Command {
     Migrate(MigrateArgs),
     /// Serve every supported version in front of an upstream that implements latest only.
     Serve(crate::commands::serve::ServeArgs),
+    /// Report who calls which version and endpoint, from the counts in the server's store.
+    Usage(UsageArgs),
+    /// Print the hash a client goes by in usage reports and `[clients.pins]`.
+    ClientHash(ClientHashArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum UsageFormat {
+    /// Tables for people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UsageArgs {
+    /// The store the server writes its counts to (default: `[server] store` of apivolve.toml).
+    /// A SQLite store is in use while its server runs: read it after stopping the server, or
+    /// keep counts of running servers in PostgreSQL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) store: Option<String>,
+    /// From this day on (UTC, `2026-11-01`).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: Option<chrono::NaiveDate>,
+    /// Up to this day (UTC, included).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<chrono::NaiveDate>,
+    /// Also list the calls of this version by endpoint.
+    #[arg(long)]
+    pub(crate) version: Option<semver::Version>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: UsageFormat,
+    #[command(flatten)]
+    pub(crate) project: ProjectArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClientHashArgs {
+    /// The value of the client header (`[clients] header`), as the client sends it.
+    pub(crate) value: String,
+    #[command(flatten)]
+    pub(crate) project: ProjectArg,
 }
 
 #[derive(Debug, Args)]

@@ -145,6 +145,7 @@ pub fn check(
 
     check_servability(project, &history, &supported, &mut diagnostics);
     check_lifecycle_dates(project, &mut diagnostics);
+    check_client_pins(project, &supported, &mut diagnostics);
     check_live_versions(project, &history, &supported, &changed, &mut diagnostics);
     check_examples(project, &history, &mut diagnostics);
 
@@ -479,6 +480,60 @@ fn check_lifecycle_dates(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// `[clients.pins]`: each pin names a client hash and a supported version.
+fn check_client_pins(
+    project: &Project,
+    supported: &BTreeSet<semver::Version>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let clients = &project.config.clients;
+    if clients.header.is_none() && !clients.pins.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(
+                "pins-without-client-header",
+                "`[clients.pins]` pins clients, but `[clients]` names no `header` to tell them apart",
+            )
+            .in_file(crate::project::CONFIG_FILE)
+            .with_hint("set `header` in `[clients]` (for example `header = \"Authorization\"`)"),
+        );
+    }
+    for (client, version) in &clients.pins {
+        if !crate::is_client_hash(client) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "bad-client-pin",
+                    format!("`[clients.pins]` key `{client}` is not a client hash"),
+                )
+                .in_file(crate::project::CONFIG_FILE)
+                .with_hint("use the 16 hex digits that `apivolve usage` shows, or compute them with `apivolve client-hash VALUE`"),
+            );
+        }
+        if !supported.iter().any(|number| pin_matches(version, number)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "bad-client-pin",
+                    format!("client `{client}` is pinned to `{version}`, which names no supported version"),
+                )
+                .in_file(crate::project::CONFIG_FILE)
+                .with_hint("pin to a supported version (`1`, `1.2` or `1.2.3`), or remove the pin"),
+            );
+        }
+    }
+}
+
+/// Whether a pin such as `1`, `v1.2` or `1.2.3` names `version`.
+fn pin_matches(pin: &str, version: &semver::Version) -> bool {
+    let pin = pin.strip_prefix('v').unwrap_or(pin);
+    let parts: Vec<&str> = pin.split('.').collect();
+    let wanted = [version.major, version.minor, version.patch];
+    !parts.is_empty()
+        && parts.len() <= 3
+        && parts
+            .iter()
+            .zip(wanted)
+            .all(|(part, number)| part.parse::<u64>() == Ok(number))
 }
 
 /// Lint: an endpoint whose shape differs across too many supported versions.

@@ -33,6 +33,12 @@ pub struct Config {
     /// Bulk endpoint limits.
     #[serde(default)]
     pub bulk: BulkConfig,
+    /// How clients are told apart, and the versions some of them are pinned to.
+    #[serde(default)]
+    pub clients: ClientsConfig,
+    /// Counting calls per client, version, endpoint and day.
+    #[serde(default)]
+    pub usage: UsageConfig,
 }
 
 impl Config {
@@ -47,6 +53,8 @@ impl Config {
             versions: BTreeMap::new(),
             server: ServerConfig::default(),
             bulk: BulkConfig::default(),
+            clients: ClientsConfig::default(),
+            usage: UsageConfig::default(),
         }
     }
 }
@@ -209,6 +217,44 @@ impl Default for BulkConfig {
             max_line_bytes: 1 << 20,
             max_total_bytes: 1 << 30,
             concurrency: 16,
+        }
+    }
+}
+
+/// `[clients]`: who calls, as far as the server can tell.
+///
+/// A client is the value of one request header (an API key, a bearer token, a client id). The
+/// value itself is never kept: usage counts and pins name a client by its hash
+/// ([`client_hash`](crate::client_hash)), which `apivolve usage` prints and `apivolve client-hash`
+/// computes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientsConfig {
+    /// The request header whose value identifies a client (`Authorization`, `X-Api-Key`...).
+    /// Unset: every call is counted as `anonymous` and no pin applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// Client hash → the version its requests get when they name none (`"1"`, `"1.0.0"`): a
+    /// client that never sends a version keeps the one it was built against.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub pins: BTreeMap<String, String>,
+}
+
+/// `[usage]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsageConfig {
+    /// Count calls per client, version, endpoint and day, and keep the counts in the store.
+    pub enabled: bool,
+    /// Seconds between two writes of the counts to the store.
+    pub flush_seconds: u64,
+}
+
+impl Default for UsageConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            flush_seconds: 60,
         }
     }
 }

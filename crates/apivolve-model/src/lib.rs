@@ -10,6 +10,7 @@ mod apply;
 mod change;
 mod changelog;
 mod check;
+mod clients;
 mod config;
 mod diagnostic;
 mod error;
@@ -32,6 +33,7 @@ pub use changelog::{VersionChangelog, changelog, changelog_markdown};
 pub use check::{
     CheckOptions, CheckReport, PendingSummary, VersionSummary, check, supported_versions,
 };
+pub use clients::{client_hash, is_client_hash};
 pub use config::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};

@@ -1,4 +1,5 @@
-//! Errors raised while building the runtime parts (at start-up), never while serving a request.
+//! Errors raised while building the runtime parts (at start-up) or by background work (writing
+//! usage counts), never while serving a request.
 //!
 //! Request-time failures are [`Problem`](crate::Problem)s: they carry their HTTP status.
 
@@ -60,6 +61,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A `[clients.pins]` entry does not name a served version.
+    #[error("client `{client}` cannot be pinned: {reason}")]
+    Pin {
+        /// The client hash.
+        client: String,
+        /// Why its version does not resolve.
+        reason: String,
+    },
+    /// The document store failed (writing or reading usage counts).
+    #[error("store: {0}")]
+    Store(#[from] apivolve_store::Error),
     /// The Prometheus recorder could not be installed.
     #[error("cannot install the metrics recorder: {message}")]
     Metrics {

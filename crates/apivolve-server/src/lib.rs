@@ -37,6 +37,7 @@
 //! | [`render_metrics`] | the Prometheus recorder and the runtime's metrics |
 //! | [`docs_router`] | vendored Swagger UI and per-version OpenAPI documents |
 //! | [`Gateway`] | streaming reverse proxy to a fixed upstream |
+//! | [`usage`] | calls per client, version, endpoint and day; client pins |
 //! | [`BulkOptions`] | `POST {base}/{version}/bulk` (NDJSON), `Idempotency-Key`, async bulk jobs |
 //!
 //! The crate has no cargo features.
@@ -53,6 +54,7 @@ mod negotiation;
 mod problem;
 mod routes;
 mod unit_of_work;
+pub mod usage;
 mod validation;
 mod versioning;
 

@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         ..objid::AppOptions::default()
     };
     let service = objid::app(store, options)?;
+    let runtime = service.runtime().clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -55,5 +56,9 @@ async fn main() -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    // The calls counted since the last flush (`apivolve usage` reads them from the store).
+    if let Err(error) = runtime.usage().flush().await {
+        tracing::warn!(%error, "the last usage counts were not written");
+    }
     Ok(())
 }

@@ -33,6 +33,7 @@ mod new;
 mod release;
 mod schema;
 pub(crate) mod serve;
+mod usage;
 
 /// The project has a problem.
 pub(crate) const EXIT_PROBLEM: u8 = 1;
@@ -48,6 +49,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Usage(args) => usage::run(args),
+        Command::ClientHash(args) => usage::run_client_hash(args),
     }
 }
 

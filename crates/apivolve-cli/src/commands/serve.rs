@@ -73,9 +73,9 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             let store = apivolve_store::open_store(&args.store)
                 .await
                 .context("cannot open the store given by --store")?;
-            let service = VersioningLayer::new(runtime)
-                .with_record_store(store)
-                .layer(gateway);
+            let layer = VersioningLayer::new(runtime).with_record_store(store);
+            let runtime = layer.runtime().clone();
+            let service = layer.layer(gateway);
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("cannot listen on `{}`", args.listen))?;
@@ -93,7 +93,11 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 tracing::info!("shutting down");
             })
             .await
-            .context("the server stopped")
+            .context("the server stopped")?;
+            if let Err(error) = runtime.usage().flush().await {
+                tracing::warn!(%error, "the last usage counts were not written");
+            }
+            Ok::<_, anyhow::Error>(())
         })?;
     Ok(ExitCode::SUCCESS)
 }

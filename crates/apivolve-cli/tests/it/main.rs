@@ -10,3 +10,4 @@ mod explain;
 mod git;
 mod migrate;
 mod support;
+mod usage;

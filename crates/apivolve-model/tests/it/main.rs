@@ -2,5 +2,6 @@
 //! The integration tests of `apivolve-model`, one module per area.
 
 mod apply;
+mod config_lints;
 mod export;
 mod findings;

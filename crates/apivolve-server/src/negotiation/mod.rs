@@ -192,6 +192,26 @@ impl Negotiator {
         self.vary.clone()
     }
 
+    /// Adds a request header to `Vary` (the client header, when clients are pinned).
+    pub(crate) fn vary_also(&mut self, name: &HeaderName) {
+        let mut names = self.vary.to_str().unwrap_or_default().to_owned();
+        if !names.split(", ").any(|present| present == name.as_str()) {
+            if !names.is_empty() {
+                names.push_str(", ");
+            }
+            names.push_str(name.as_str());
+        }
+        if let Ok(vary) = HeaderValue::from_str(&names) {
+            self.vary = vary;
+        }
+    }
+
+    /// Resolves a version named in the configuration (`1`, `1.2`, `1.2.3`, `latest`) to a served
+    /// version, as a fixed default is.
+    pub(crate) fn resolve_configured(&self, text: &str) -> Result<Version> {
+        fixed_default(text, &self.versions).map(|info| info.version.clone())
+    }
+
     /// Whether the request opts in to preview versions and endpoints (`Api-Preview: true`).
     pub fn preview_opt_in(&self, headers: &HeaderMap) -> bool {
         headers

@@ -52,7 +52,7 @@ where
         };
     }
     let (parts, body) = request.into_parts();
-    let negotiated = match runtime.negotiator.negotiate(&parts) {
+    let negotiated = match runtime.negotiate(&parts) {
         Ok(Some(negotiated)) => negotiated,
         Ok(None) => return call(inner, Request::from_parts(parts, body)).await,
         Err(problem) => {
@@ -95,6 +95,7 @@ where
             Problem::internal(format!("endpoint `{endpoint_id}` has no runtime")).into_response(),
         );
     };
+    runtime.record_call(&parts.headers, version, endpoint);
     let request = Incoming {
         parts,
         body,
@@ -131,6 +132,7 @@ where
     S: Inner,
 {
     let (parts, body) = request.into_parts();
+    runtime.record_call(&parts.headers, version, endpoint);
     let request = Incoming {
         query: parts.uri.query().map(str::to_owned),
         parts,

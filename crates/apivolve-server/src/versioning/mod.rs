@@ -55,7 +55,8 @@ impl VersioningLayer {
     /// Library mode: the store the inner service's [`UnitOfWorkLayer`](crate::UnitOfWorkLayer)
     /// uses. With it, the lines of a bulk request share units of work (and `atomic` mode is
     /// available), and `Idempotency-Key`, bulk jobs and their results are kept in it. Without a
-    /// store bulk lines are independent calls and `Idempotency-Key` passes through.
+    /// store bulk lines are independent calls and `Idempotency-Key` passes through. Usage counts
+    /// (`[usage]`) are kept in the store too.
     #[must_use]
     pub fn with_store(self, store: SharedStore) -> Self {
         self.bulk_with(Some(store), true)
@@ -65,7 +66,7 @@ impl VersioningLayer {
     /// kept in `store`, while bulk lines stay independent calls to the inner service (which
     /// commits each on its own, so there is no `atomic` mode). An idempotent answer is recorded
     /// after the inner service answered: a retry that comes before the record is written runs
-    /// again.
+    /// again. Usage counts (`[usage]`) are kept in `store` too.
     #[must_use]
     pub fn with_record_store(self, store: SharedStore) -> Self {
         self.bulk_with(Some(store), false)
@@ -82,6 +83,9 @@ impl VersioningLayer {
     }
 
     fn bulk_with(mut self, store: Option<SharedStore>, shares_units: bool) -> Self {
+        if let Some(store) = &store {
+            self.runtime.usage.attach(store.clone());
+        }
         self.bulk = Arc::new(Bulk {
             store,
             shares_units,
@@ -131,6 +135,13 @@ pub struct VersioningService<S> {
     runtime: Arc<Runtime>,
     docs: Router,
     bulk: Arc<Bulk>,
+}
+
+impl<S> VersioningService<S> {
+    /// The compiled runtime (for [`Runtime::usage`] at shutdown).
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
 }
 
 impl<S> Service<Request<Body>> for VersioningService<S>

@@ -15,7 +15,9 @@ use super::migration::Migration;
 use crate::error::{Error, Result};
 use crate::lifecycle::LifecycleHeaders;
 use crate::negotiation::{Negotiator, VersionInfo};
+use crate::problem::Problem;
 use crate::routes::RouteTable;
+use crate::usage::{Clients, Usage};
 use crate::validation::Validator;
 
 /// How responses are validated against the client's version.
@@ -59,6 +61,8 @@ impl Default for VersioningOptions {
 #[derive(Debug)]
 pub(crate) struct EndpointRuntime {
     pub(crate) endpoint: Endpoint,
+    /// The endpoint's id, shared by the usage counts.
+    pub(crate) id: Arc<str>,
     pub(crate) request: Option<Validator>,
     pub(crate) parameters: Option<Validator>,
     pub(crate) responses: BTreeMap<u16, Validator>,
@@ -72,6 +76,8 @@ pub(crate) struct EndpointRuntime {
 #[derive(Debug)]
 pub(crate) struct VersionRuntime {
     pub(crate) info: VersionInfo,
+    /// The version number as text, shared by the usage counts.
+    pub(crate) label: Arc<str>,
     pub(crate) routes: RouteTable,
     pub(crate) endpoints: HashMap<String, EndpointRuntime>,
 }
@@ -94,6 +100,10 @@ pub struct Runtime {
     pub(crate) title: String,
     /// `[bulk]` limits.
     pub(crate) bulk: BulkConfig,
+    /// Who calls (`[clients]`), and the versions some clients are pinned to.
+    pub(crate) clients: Clients,
+    /// Calls per client, version, endpoint and day (`[usage]`).
+    pub(crate) usage: Usage,
 }
 
 impl Runtime {
@@ -149,12 +159,18 @@ impl Runtime {
             })
             .collect();
         let config = &project.config;
-        let negotiator = Negotiator::new(
+        let mut negotiator = Negotiator::new(
             &config.negotiation,
             &config.base_path,
             &config.name,
             infos.clone(),
         )?;
+        let clients = Clients::new(&config.clients, &config.name, |version| {
+            negotiator.resolve_configured(version)
+        })?;
+        if let Some(header) = clients.varies_on() {
+            negotiator.vary_also(header);
+        }
         let headers = LifecycleHeaders::new(&infos);
         let migrator = Migrator::compile(project, history, &options.registry)
             .map_err(|error| Error::Project(error.to_string()))?;
@@ -185,6 +201,7 @@ impl Runtime {
                 endpoints.insert(
                     id.clone(),
                     EndpointRuntime {
+                        id: Arc::from(id.as_str()),
                         endpoint: endpoint.clone(),
                         request: endpoint
                             .request
@@ -230,6 +247,7 @@ impl Runtime {
             versions.insert(
                 info.version.clone(),
                 VersionRuntime {
+                    label: Arc::from(info.version.to_string()),
                     info,
                     routes,
                     endpoints,
@@ -256,7 +274,41 @@ impl Runtime {
             documents,
             title: config.title.clone().unwrap_or_else(|| config.name.clone()),
             bulk: config.bulk.clone(),
+            clients,
+            usage: Usage::new(&config.usage),
         })
+    }
+
+    /// Negotiates a request's version: what the client names, else its pin, else the default.
+    pub(crate) fn negotiate(
+        &self,
+        parts: &http::request::Parts,
+    ) -> Result<Option<crate::Negotiated>, Problem> {
+        let mut negotiated = self.negotiator.negotiate(parts)?;
+        if self.clients.has_pins()
+            && let Some(negotiated) = negotiated.as_mut()
+            && negotiated.source.is_none()
+            && let Some(pinned) = self.clients.pin(&self.clients.identify(&parts.headers))
+        {
+            negotiated.version = pinned.clone();
+        }
+        Ok(negotiated)
+    }
+
+    /// Counts a call of `endpoint` at `version` by the client of `headers`.
+    pub(crate) fn record_call(
+        &self,
+        headers: &http::HeaderMap,
+        version: &VersionRuntime,
+        endpoint: &EndpointRuntime,
+    ) {
+        self.usage
+            .record(self.clients.identify(headers), &version.label, &endpoint.id);
+    }
+
+    /// Calls counted per client, version, endpoint and day: flush them at shutdown.
+    pub fn usage(&self) -> &Usage {
+        &self.usage
     }
 
     /// The newest version: the one the inner service speaks.

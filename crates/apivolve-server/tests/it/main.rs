@@ -19,3 +19,4 @@ mod versioning_fast_path;
 mod versioning_lifecycle;
 mod versioning_negotiation;
 mod versioning_plans;
+mod versioning_usage;
