@@ -140,6 +140,28 @@ pub(super) struct Output {
     record: Option<ChunkWriter>,
     buffer: Vec<u8>,
     counts: Counts,
+    calls: Option<LineCalls>,
+}
+
+/// Where the lines of a request are counted as calls of their endpoints (`[usage]`).
+#[derive(Debug)]
+pub(super) struct LineCalls {
+    pub(super) runtime: std::sync::Arc<crate::versioning::Runtime>,
+    pub(super) version: semver::Version,
+    /// The client of the bulk request.
+    pub(super) client: std::sync::Arc<str>,
+}
+
+impl LineCalls {
+    fn record(&self, op: &str) {
+        if let Some(version) = self.runtime.versions.get(&self.version)
+            && let Some(endpoint) = version.endpoints.get(op)
+        {
+            self.runtime
+                .usage
+                .record(self.client.clone(), &version.label, &endpoint.id);
+        }
+    }
 }
 
 impl Output {
@@ -154,7 +176,13 @@ impl Output {
             record,
             buffer: Vec::with_capacity(FLUSH_BYTES * 2),
             counts: Counts::default(),
+            calls: None,
         }
+    }
+
+    /// Count each line that was called in the usage counts, once, when its row is written.
+    pub(super) fn count_calls(&mut self, calls: LineCalls) {
+        self.calls = Some(calls);
     }
 
     pub(super) fn counts(&self) -> Counts {
@@ -163,6 +191,11 @@ impl Output {
 
     /// Counts `row` and writes it if the view shows it.
     pub(super) async fn row(&mut self, row: &Row) {
+        if let (Some(calls), Some(op)) = (&self.calls, &row.op)
+            && row.outcome != Outcome::Skipped
+        {
+            calls.record(op);
+        }
         let counts = &mut self.counts;
         match row.outcome {
             Outcome::Succeeded => counts.ok += 1,

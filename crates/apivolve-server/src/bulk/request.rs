@@ -18,7 +18,7 @@ use super::call::line_headers;
 use super::configure::{self, Configure, Mode, Respond};
 use super::idempotency::{self, Lookup, Record, Reservation};
 use super::jobs::{self, Job};
-use super::output::{Output, channel_body};
+use super::output::{LineCalls, Output, channel_body};
 use super::reader::{Format, LineReader, Piece, hex};
 use super::records::ChunkWriter;
 use super::source::Source;
@@ -260,6 +260,11 @@ async fn run<S>(
 ) where
     S: Inner,
 {
+    output.count_calls(LineCalls {
+        runtime: batch.runtime.clone(),
+        version: batch.version.clone(),
+        client: batch.runtime.clients.identify(&batch.headers),
+    });
     let ending = match bulk.unit_store() {
         Some(store) => shared::run(&batch, inner, store, &mut source, &mut output).await,
         None => independent::run(batch.clone(), inner, &mut source, &mut output).await,

@@ -132,7 +132,6 @@ where
     S: Inner,
 {
     let (parts, body) = request.into_parts();
-    runtime.record_call(&parts.headers, version, endpoint);
     let request = Incoming {
         query: parts.uri.query().map(str::to_owned),
         parts,

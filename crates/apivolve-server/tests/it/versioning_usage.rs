@@ -235,3 +235,24 @@ fn a_pin_to_a_version_that_is_not_served_is_refused_at_start_up() {
     let error = Runtime::load(dir.path(), VersioningOptions::default()).unwrap_err();
     assert!(error.to_string().contains("bad-client-pin"), "{error}");
 }
+
+#[tokio::test]
+async fn each_bulk_line_counts_as_a_call_of_its_endpoint() {
+    use crate::bulk::{Setup, bulk_request, demo, send};
+    let demo = demo(Setup::default());
+    let body = [
+        r#"["items.put", {"name": "bolt", "quantity": 3}, {"params": {"id": "a"}}]"#,
+        r#"["items.get", null, {"params": {"id": "a"}}]"#,
+        r#"["items.put", {"name": "nut", "quantity": 1}, {"params": {"id": "b"}}]"#,
+    ]
+    .join("\n");
+    let answer = send(&demo.service, bulk_request("v1", &body, &[])).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let mut expected = vec![
+        row(ANONYMOUS, "1.0.0", "items.get", 1),
+        row(ANONYMOUS, "1.0.0", "items.put", 2),
+    ];
+    expected.sort();
+    // The bulk request itself is no endpoint of the API: only its lines count.
+    assert_eq!(rows(&demo.service.runtime().usage().pending()), expected);
+}
