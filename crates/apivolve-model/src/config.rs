@@ -248,6 +248,8 @@ pub struct UsageConfig {
     pub enabled: bool,
     /// Seconds between two writes of the counts to the store.
     pub flush_seconds: u64,
+    /// Days the counts are kept; older days are deleted from the store (0: kept forever).
+    pub keep_days: u32,
 }
 
 impl Default for UsageConfig {
@@ -255,6 +257,7 @@ impl Default for UsageConfig {
         Self {
             enabled: true,
             flush_seconds: 60,
+            keep_days: 400,
         }
     }
 }

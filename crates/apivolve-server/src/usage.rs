@@ -11,6 +11,7 @@
 //! {"day": "2026-12-02", "client": "3f2a9c01d4e5b6a7", "calls": {"1.0.0": {"getNext": 12}}}
 //! ```
 //!
+//! Days older than `[usage] keep_days` are deleted by the first flush of each day.
 //! A flush that fails keeps its counts in memory for the next one, so a store outage loses
 //! nothing while the process lives; [`Usage::flush`] writes them out at shutdown.
 //! [`read_usage`] reads the stored counts back (what `apivolve usage` prints).
@@ -21,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use apivolve_model::{ClientsConfig, UsageConfig, client_hash};
-use apivolve_store::{RetryPolicy, SharedStore, run_unit};
+use apivolve_store::{RetryPolicy, SharedStore, Write, run_unit};
 use chrono::NaiveDate;
 use http::{HeaderMap, HeaderName};
 use semver::Version;
@@ -145,6 +146,9 @@ pub struct Usage {
 struct Shared {
     enabled: bool,
     flush_every: Duration,
+    keep_days: u32,
+    /// The day whose sweep of expired days is done.
+    swept: Mutex<Option<NaiveDate>>,
     counts: Mutex<HashMap<Key, u64>>,
     store: Mutex<Option<SharedStore>>,
     /// Whether `store` is set: without a store nothing is counted (nowhere to keep it).
@@ -159,6 +163,8 @@ impl Usage {
             shared: Arc::new(Shared {
                 enabled: config.enabled,
                 flush_every: Duration::from_secs(config.flush_seconds.max(1)),
+                keep_days: config.keep_days,
+                swept: Mutex::new(None),
                 counts: Mutex::new(HashMap::new()),
                 store: Mutex::new(None),
                 has_store: AtomicBool::new(false),
@@ -253,6 +259,16 @@ impl Shared {
                 .or_default()
                 .push((key, calls));
         }
+        let today = chrono::Utc::now().date_naive();
+        if self.keep_days > 0 && *lock(&self.swept) != Some(today) {
+            let cutoff = today - chrono::Days::new(u64::from(self.keep_days));
+            // A failed sweep is tried again at the next flush.
+            if let Err(error) = delete_before(&store, cutoff).await {
+                tracing::warn!(%error, "expired usage counts not deleted");
+            } else {
+                *lock(&self.swept) = Some(today);
+            }
+        }
         let mut written = 0;
         let mut chunks = chunked(documents).into_iter();
         while let Some(chunk) = chunks.next() {
@@ -316,6 +332,33 @@ async fn write_chunk(store: &SharedStore, chunk: &Chunk) -> Result<u64> {
     .await
     .map_err(Error::Store)?;
     Ok(outcome.value)
+}
+
+/// Deletes the usage documents of the days before `cutoff`; how many.
+async fn delete_before(store: &SharedStore, cutoff: NaiveDate) -> Result<usize> {
+    let end = format!("{PREFIX}{cutoff}");
+    let mut deleted = 0;
+    loop {
+        // Keys sort by day: the expired ones come first.
+        let page = store
+            .list(PREFIX, None, DOCUMENTS_PER_UNIT)
+            .await
+            .map_err(Error::Store)?;
+        let expired: Vec<Write> = page
+            .items
+            .iter()
+            .take_while(|(key, _)| key.as_str() < end.as_str())
+            .map(|(key, _)| Write::Delete {
+                key: key.clone(),
+                expected_version: None,
+            })
+            .collect();
+        if expired.is_empty() {
+            return Ok(deleted);
+        }
+        deleted += expired.len();
+        store.commit(expired).await.map_err(Error::Store)?;
+    }
 }
 
 fn document_key(day: NaiveDate, client: &str) -> String {

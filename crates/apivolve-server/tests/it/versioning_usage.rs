@@ -256,3 +256,38 @@ async fn each_bulk_line_counts_as_a_call_of_its_endpoint() {
     // The bulk request itself is no endpoint of the API: only its lines count.
     assert_eq!(rows(&demo.service.runtime().usage().pending()), expected);
 }
+
+#[tokio::test]
+async fn days_older_than_keep_days_are_deleted_by_a_flush() {
+    let today = chrono::Utc::now().date_naive();
+    let old = today - chrono::Days::new(31);
+    let recent = today - chrono::Days::new(29);
+    let document = |day: chrono::NaiveDate| serde_json::json!({"day": day.to_string(), "client": ANONYMOUS, "calls": {"1.0.0": {"items.list": 1}}});
+    for (keep, left) in [(30, vec![recent, today]), (0, vec![old, recent, today])] {
+        let store: SharedStore = Arc::new(MemoryStore::new());
+        store
+            .commit(vec![
+                apivolve_store::Write::Insert {
+                    key: format!("_usage/{old}/{ANONYMOUS}"),
+                    value: document(old),
+                },
+                apivolve_store::Write::Insert {
+                    key: format!("_usage/{recent}/{ANONYMOUS}"),
+                    value: document(recent),
+                },
+            ])
+            .await
+            .unwrap();
+        let config = format!("[usage]\nkeep_days = {keep}\n");
+        let (_dir, service) = served(&config, store.clone());
+        get(&service, "/api/v1/items", None).await;
+        service.runtime().usage().flush().await.unwrap();
+        let days: Vec<_> = read_usage(&store, None, None)
+            .await
+            .unwrap()
+            .iter()
+            .map(|count| count.day)
+            .collect();
+        assert_eq!(days, left, "keep_days = {keep}");
+    }
+}
