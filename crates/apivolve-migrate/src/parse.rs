@@ -1,0 +1,344 @@
+//! Reads JSON text into a [`Node`] tree that borrows from it.
+//!
+//! It accepts what `serde_json::from_slice` accepts, and nothing else: UTF-8, RFC 8259's grammar,
+//! no lone surrogates in `\u` escapes, numbers a 64-bit float holds (an integer beyond 64 bits
+//! reads as a float there, `1e400` is an error), at most [`MAX_DEPTH`] nested arrays and objects
+//! (`serde_json`'s recursion limit). A property given twice keeps the last value at the first
+//! position, as in `serde_json`'s order-preserving map.
+
+use std::borrow::Cow;
+
+use crate::error::{Error, Result};
+use crate::node::{Members, Node};
+
+/// How deeply arrays and objects may nest: `serde_json`'s default recursion limit refuses the
+/// 128th level.
+pub(crate) const MAX_DEPTH: usize = 127;
+
+/// The tree of the JSON text `bytes`.
+pub(crate) fn parse(bytes: &[u8]) -> Result<Node<'_>> {
+    let text = std::str::from_utf8(bytes).map_err(|error| Error::InvalidJson {
+        message: format!("not valid UTF-8 at byte {}", error.valid_up_to()),
+    })?;
+    let mut parser = Parser {
+        text,
+        bytes,
+        at: 0,
+        depth: 0,
+    };
+    parser.whitespace();
+    let node = parser.value()?;
+    parser.whitespace();
+    if parser.at < bytes.len() {
+        return Err(parser.error("trailing characters"));
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+    depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn error(&self, what: &str) -> Error {
+        Error::InvalidJson {
+            message: format!("{what} at byte {}", self.at),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// The text between two positions at ASCII bytes (always char boundaries).
+    fn slice(&self, from: usize, to: usize) -> Result<&'a str> {
+        self.text
+            .get(from..to)
+            .ok_or_else(|| self.error("a broken character"))
+    }
+
+    fn literal(&mut self, word: &[u8], node: Node<'a>) -> Result<Node<'a>> {
+        if self.bytes.get(self.at..self.at + word.len()) == Some(word) {
+            self.at += word.len();
+            Ok(node)
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn value(&mut self) -> Result<Node<'a>> {
+        match self.peek() {
+            None => Err(self.error("unexpected end of input")),
+            Some(b'{') => self.nested(Self::object),
+            Some(b'[') => self.nested(Self::array),
+            Some(b'"') => {
+                self.at += 1;
+                Ok(Node::String(self.string()?))
+            }
+            Some(b'n') => self.literal(b"null", Node::Null),
+            Some(b't') => self.literal(b"true", Node::Bool(true)),
+            Some(b'f') => self.literal(b"false", Node::Bool(false)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("expected a value")),
+        }
+    }
+
+    fn nested(&mut self, read: fn(&mut Self) -> Result<Node<'a>>) -> Result<Node<'a>> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
+        }
+        self.depth += 1;
+        self.at += 1;
+        let node = read(self);
+        self.depth -= 1;
+        node
+    }
+
+    /// After `[`.
+    fn array(&mut self) -> Result<Node<'a>> {
+        let mut items = Vec::new();
+        self.whitespace();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(Node::Array(items));
+        }
+        loop {
+            self.whitespace();
+            items.push(self.value()?);
+            self.whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(Node::Array(items));
+                }
+                None => return Err(self.error("unexpected end of input")),
+                Some(_) => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// After `{`.
+    fn object(&mut self) -> Result<Node<'a>> {
+        let mut members = Members::default();
+        // One bit per name seen, by a cheap hash of the name: a name whose bit is clear is new
+        // without a search.
+        let mut seen: u128 = 0;
+        self.whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(Node::Object(members));
+        }
+        loop {
+            self.whitespace();
+            match self.peek() {
+                Some(b'"') => self.at += 1,
+                None => return Err(self.error("unexpected end of input")),
+                Some(_) => return Err(self.error("expected a property name")),
+            }
+            let name = self.string()?;
+            self.whitespace();
+            match self.peek() {
+                Some(b':') => self.at += 1,
+                None => return Err(self.error("unexpected end of input")),
+                Some(_) => return Err(self.error("expected `:`")),
+            }
+            self.whitespace();
+            let value = self.value()?;
+            let bit = 1u128 << (name_hash(&name) % 128);
+            let known = if seen & bit == 0 {
+                None
+            } else {
+                members.entries.iter_mut().find(|(known, _)| *known == name)
+            };
+            match known {
+                Some((_, slot)) => *slot = value,
+                None => members.entries.push((name, value)),
+            }
+            seen |= bit;
+            self.whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(Node::Object(members));
+                }
+                None => return Err(self.error("unexpected end of input")),
+                Some(_) => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+
+    /// After the opening `"`: the string, borrowed when it has no escape.
+    fn string(&mut self) -> Result<Cow<'a, str>> {
+        let start = self.at;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    let text = self.slice(start, self.at)?;
+                    self.at += 1;
+                    return Ok(Cow::Borrowed(text));
+                }
+                Some(b'\\') => {
+                    let mut owned = self.slice(start, self.at)?.to_owned();
+                    self.escaped(&mut owned)?;
+                    return Ok(Cow::Owned(owned));
+                }
+                Some(0..0x20) => return Err(self.error("a control character in a string")),
+                Some(_) => self.at += 1,
+                None => return Err(self.error("unexpected end of input in a string")),
+            }
+        }
+    }
+
+    /// The rest of a string from its first `\`, decoded into `owned`.
+    fn escaped(&mut self, owned: &mut String) -> Result<()> {
+        loop {
+            let start = self.at;
+            while let Some(byte) = self.peek()
+                && byte != b'"'
+                && byte != b'\\'
+                && byte >= 0x20
+            {
+                self.at += 1;
+            }
+            owned.push_str(self.slice(start, self.at)?);
+            match self.peek() {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.at += 1;
+                    self.escape(owned)?;
+                }
+                Some(_) => return Err(self.error("a control character in a string")),
+                None => return Err(self.error("unexpected end of input in a string")),
+            }
+        }
+    }
+
+    /// After a `\`.
+    fn escape(&mut self, owned: &mut String) -> Result<()> {
+        let Some(byte) = self.peek() else {
+            return Err(self.error("unexpected end of input in a string"));
+        };
+        self.at += 1;
+        let decoded = match byte {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => self.unicode()?,
+            _ => return Err(self.error("an invalid escape")),
+        };
+        owned.push(decoded);
+        Ok(())
+    }
+
+    /// After `\u`: a character, from a surrogate pair where it takes two escapes.
+    fn unicode(&mut self) -> Result<char> {
+        let first = self.hex()?;
+        let code = match first {
+            0xDC00..=0xDFFF => return Err(self.error("a lone surrogate in an escape")),
+            0xD800..=0xDBFF => {
+                if self.bytes.get(self.at..self.at + 2) != Some(b"\\u") {
+                    return Err(self.error("a lone surrogate in an escape"));
+                }
+                self.at += 2;
+                let second = self.hex()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(self.error("a lone surrogate in an escape"));
+                }
+                0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00)
+            }
+            _ => u32::from(first),
+        };
+        char::from_u32(code).ok_or_else(|| self.error("an invalid escape"))
+    }
+
+    fn hex(&mut self) -> Result<u16> {
+        let mut code = 0u16;
+        for _ in 0..4 {
+            let digit = self
+                .peek()
+                .and_then(|byte| char::from(byte).to_digit(16))
+                .ok_or_else(|| self.error("an invalid `\\u` escape"))?;
+            self.at += 1;
+            code = (code << 4) | digit as u16;
+        }
+        Ok(code)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+        self.at - start
+    }
+
+    fn number(&mut self) -> Result<Node<'a>> {
+        let start = self.at;
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.error("an invalid number")),
+        }
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            float = true;
+            if self.digits() == 0 {
+                return Err(self.error("an invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            float = true;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error("an invalid number"));
+            }
+        }
+        let raw = self.slice(start, self.at)?;
+        // Only a float, or an integer of hundreds of digits, can be out of a float's range.
+        if (float || raw.len() > 300) && !raw.parse::<f64>().is_ok_and(f64::is_finite) {
+            return Err(Error::InvalidJson {
+                message: format!("number out of range at byte {start}"),
+            });
+        }
+        Ok(Node::Number(Cow::Borrowed(raw)))
+    }
+}
+
+/// A cheap hash of a property name (its length and its first and last bytes).
+fn name_hash(name: &str) -> u32 {
+    let bytes = name.as_bytes();
+    let first = bytes.first().copied().unwrap_or_default();
+    let last = bytes.last().copied().unwrap_or_default();
+    (bytes.len() as u32)
+        .wrapping_mul(31)
+        .wrapping_add(u32::from(first).wrapping_mul(7))
+        .wrapping_add(u32::from(last))
+}
