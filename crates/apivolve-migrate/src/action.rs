@@ -294,7 +294,11 @@ fn prune_empty<'k, V: Tree<'k>>(value: &mut V, path: &[String]) {
 }
 
 /// Applies `action` at every place of `graph`'s target type in `value`, innermost first.
-pub(crate) fn walk<'k, V: Tree<'k>>(graph: &Graph, action: &'k Action, value: &mut V) -> Result<()> {
+pub(crate) fn walk<'k, V: Tree<'k>>(
+    graph: &Graph,
+    action: &'k Action,
+    value: &mut V,
+) -> Result<()> {
     visit(graph, graph.root, action, value, 0)
 }
 

@@ -108,15 +108,15 @@ impl Guard {
             return true;
         };
         self.required.iter().all(|name| object.contains_key(name))
-            && self.constants.iter().all(|(name, constant)| {
-                object
-                    .get(name)
-                    .is_none_or(|value| value.equals(constant))
-            })
             && self
-                .closed
-                .as_ref()
-                .is_none_or(|names| object.keys().all(|key| names.iter().any(|name| name == key)))
+                .constants
+                .iter()
+                .all(|(name, constant)| object.get(name).is_none_or(|value| value.equals(constant)))
+            && self.closed.as_ref().is_none_or(|names| {
+                object
+                    .keys()
+                    .all(|key| names.iter().any(|name| name == key))
+            })
     }
 }
 

@@ -166,6 +166,7 @@ fn number(raw: &str) -> Result<serde_json::Number> {
 }
 
 /// A string as `serde_json` writes it: borrowed text as it is, owned text escaped.
+#[allow(clippy::ptr_arg)] // Whether it is borrowed is what matters.
 fn write_string(string: &Cow<'_, str>, out: &mut Vec<u8>) {
     out.push(b'"');
     match string {
@@ -226,7 +227,9 @@ fn native<'k>(native: Native, node: &Node<'k>) -> Option<Option<Node<'k>>> {
     match (native, node) {
         (Native::ToString, Node::String(_)) => Some(None),
         (Native::ToNumber, Node::Number(raw)) if exact(raw) => Some(None),
-        (Native::ToString, Node::Number(raw)) if exact(raw) => Some(Some(Node::String(raw.clone()))),
+        (Native::ToString, Node::Number(raw)) if exact(raw) => {
+            Some(Some(Node::String(raw.clone())))
+        }
         (Native::ToNumber, Node::String(text)) if integer_text(text).is_some() => {
             Some(Some(Node::Number(text.clone())))
         }
@@ -289,12 +292,16 @@ impl<'k> Tree<'k> for Node<'k> {
             (Self::String(a), Value::String(b)) => a == b,
             (Self::Array(items), Value::Array(others)) => {
                 items.len() == others.len()
-                    && items.iter().zip(others).all(|(item, other)| item.equals(other))
+                    && items
+                        .iter()
+                        .zip(others)
+                        .all(|(item, other)| item.equals(other))
             }
             (Self::Object(members), Value::Object(map)) => {
                 members.entries.len() == map.len()
                     && members.entries.iter().all(|(name, value)| {
-                        map.get(name.as_ref()).is_some_and(|other| value.equals(other))
+                        map.get(name.as_ref())
+                            .is_some_and(|other| value.equals(other))
                     })
             }
             _ => false,

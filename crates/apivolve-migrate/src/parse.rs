@@ -342,3 +342,242 @@ fn name_hash(name: &str) -> u32 {
         .wrapping_add(u32::from(first).wrapping_mul(7))
         .wrapping_add(u32::from(last))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn value(text: &str) -> Value {
+        parse(text.as_bytes()).unwrap().to_value().unwrap()
+    }
+
+    fn written(text: &str) -> String {
+        let mut out = Vec::new();
+        parse(text.as_bytes()).unwrap().write(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let node = parse(br#"{"name": "Ada", "note": "a\nb"}"#).unwrap();
+        let Node::Object(members) = node else {
+            panic!("not an object");
+        };
+        assert!(matches!(members.entries[0].0, Cow::Borrowed("name")));
+        assert!(matches!(
+            members.entries[0].1,
+            Node::String(Cow::Borrowed("Ada"))
+        ));
+        assert!(matches!(&members.entries[1].1, Node::String(Cow::Owned(text)) if text == "a\nb"));
+    }
+
+    #[test]
+    fn escapes_decode_and_write_back_as_serde_json_writes_them() {
+        let text = r#""\" \\ \/ \b \f \n \r \t \u0041 \u00e9 \u20AC \ud83d\ude00 \u0001""#;
+        assert_eq!(value(text), serde_json::from_str::<Value>(text).unwrap());
+        let expected =
+            serde_json::to_string(&serde_json::from_str::<Value>(text).unwrap()).unwrap();
+        assert_eq!(written(text), expected);
+        assert_eq!(value(r#""é€😀""#), json!("é€😀"));
+    }
+
+    #[test]
+    fn lone_surrogates_and_bad_escapes_are_errors() {
+        for text in [
+            r#""\ud83d""#,
+            r#""\ud83dx""#,
+            r#""\ud83d\u0041""#,
+            r#""\ude00""#,
+            r#""\x""#,
+            r#""\u12""#,
+            r#""\u12g4""#,
+            "\"a\u{1}b\"",
+            r#""abc"#,
+        ] {
+            assert!(parse(text.as_bytes()).is_err(), "{text}");
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        for text in [
+            "0",
+            "-0",
+            "12",
+            "-7",
+            "1.5",
+            "1E2",
+            "1e-2",
+            "2.50",
+            "18446744073709551616",
+        ] {
+            assert_eq!(written(text), text);
+            assert_eq!(
+                value(text),
+                serde_json::from_str::<Value>(text).unwrap(),
+                "{text}"
+            );
+        }
+        for text in [
+            "01", "1.", ".5", "-", "1e", "1e+", "+1", "1e400", "-1e400", "0x1",
+        ] {
+            assert!(parse(text.as_bytes()).is_err(), "{text}");
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+        }
+        let huge = "9".repeat(400);
+        assert!(parse(huge.as_bytes()).is_err());
+        assert!(serde_json::from_str::<Value>(&huge).is_err());
+        assert_eq!(value("1e-400"), json!(0.0));
+    }
+
+    #[test]
+    fn a_repeated_name_keeps_the_last_value_at_the_first_position() {
+        let text = r#"{"a": 1, "b": 2, "a": 3}"#;
+        assert_eq!(written(text), r#"{"a":3,"b":2}"#);
+        assert_eq!(
+            written(text),
+            serde_json::to_string(&serde_json::from_str::<Value>(text).unwrap()).unwrap()
+        );
+        // Many names (the bits of the name hash collide): still one property per name.
+        let pairs: Vec<String> = (0..300).map(|i| format!("\"k{}\": {i}", i % 150)).collect();
+        let text = format!("{{{}}}", pairs.join(","));
+        assert_eq!(
+            written(&text),
+            serde_json::to_string(&serde_json::from_str::<Value>(&text).unwrap()).unwrap()
+        );
+    }
+
+    #[test]
+    fn nesting_stops_where_serde_json_stops() {
+        for depth in [MAX_DEPTH, MAX_DEPTH + 1, 100_000] {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            assert_eq!(
+                parse(text.as_bytes()).is_ok(),
+                serde_json::from_str::<Value>(&text).is_ok(),
+                "depth {depth}"
+            );
+        }
+        let deep = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+        assert!(parse(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn invalid_input_is_an_error() {
+        for text in [
+            "",
+            " ",
+            "nul",
+            "tru",
+            "[1,]",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{\"a\":1,}",
+            "{1:2}",
+            "[",
+            "{",
+            "1 2",
+            "\"a\" x",
+            "[}",
+            "{]",
+        ] {
+            assert!(parse(text.as_bytes()).is_err(), "{text:?}");
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text:?}");
+        }
+        assert!(parse(b"\"\xff\"").is_err());
+        assert!(parse(b" [1, {\"a\": null}] \n").is_ok());
+    }
+
+    /// Text made of JSON's own pieces, mostly broken.
+    fn jsonish() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            Just("{"),
+            Just("}"),
+            Just("["),
+            Just("]"),
+            Just(","),
+            Just(":"),
+            Just("\""),
+            Just("\\"),
+            Just("\\u"),
+            Just("d83d"),
+            Just("de00"),
+            Just("00e9"),
+            Just("n"),
+            Just("\\n"),
+            Just("a"),
+            Just("é"),
+            Just("0"),
+            Just("1"),
+            Just("-"),
+            Just("."),
+            Just("e"),
+            Just("+"),
+            Just("null"),
+            Just("true"),
+            Just("false"),
+            Just(" "),
+            Just("\"k\""),
+            Just("\"v\":"),
+            Just("1e400"),
+            Just("\t"),
+            Just("\u{1}"),
+        ];
+        proptest::collection::vec(pieces, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    /// Valid JSON from values.
+    fn values() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|float| json!(float)),
+            any::<String>().prop_map(Value::String),
+            "[a-c\"\\\\\u{1}\u{7f}é]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec(("[a-c\"\\\\]{0,2}", inner), 0..5)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_serde_json_on_any_text(text in jsonish()) {
+            let ours = parse(text.as_bytes());
+            let theirs = serde_json::from_str::<Value>(&text);
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", text);
+            if let (Ok(node), Ok(expected)) = (ours, theirs) {
+                prop_assert_eq!(node.to_value().unwrap(), expected.clone());
+                let mut out = Vec::new();
+                node.write(&mut out);
+                prop_assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), expected);
+            }
+        }
+
+        #[test]
+        fn writes_serde_json_text_back_as_it_was(value in values()) {
+            let text = serde_json::to_vec(&value).unwrap();
+            let node = parse(&text).unwrap();
+            prop_assert_eq!(node.to_value().unwrap(), value.clone());
+            let mut out = Vec::new();
+            node.write(&mut out);
+            prop_assert_eq!(&out, &text);
+            // A tree made from the value writes the same text.
+            let mut from_value = Vec::new();
+            Node::of(&value).write(&mut from_value);
+            prop_assert_eq!(&from_value, &text);
+            let mut owned = Vec::new();
+            Node::owned(value).write(&mut owned);
+            prop_assert_eq!(&owned, &text);
+        }
+    }
+}

@@ -447,7 +447,11 @@ impl Plan {
     /// # Errors
     ///
     /// [`Error::InvalidJson`], and the errors of [`Plan::migrate_response`].
-    pub fn migrate_response_bytes(&self, status: u16, body: Option<&[u8]>) -> Result<MigratedBytes> {
+    pub fn migrate_response_bytes(
+        &self,
+        status: u16,
+        body: Option<&[u8]>,
+    ) -> Result<MigratedBytes> {
         let tree = body.map(parse).transpose()?;
         let (status, tree, media_type) = self.response_steps(status, tree)?;
         let text = media_type

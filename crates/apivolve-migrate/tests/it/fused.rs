@@ -165,7 +165,10 @@ fn compare_everything(history: &History, migrator: &Migrator) -> usize {
                 match status {
                     Some(status) => {
                         let fused = plan.migrate_response(status, Some(payload.clone()));
-                        same_bytes(&fused, plan.migrate_response_bytes(status, Some(&text(&payload))))?;
+                        same_bytes(
+                            &fused,
+                            plan.migrate_response_bytes(status, Some(&text(&payload))),
+                        )?;
                         same(
                             fused,
                             reference.migrate_response(status, Some(payload)),
