@@ -40,8 +40,19 @@ pub(crate) struct Members<'a> {
 
 impl<'a> Members<'a> {
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(name, _)| name == key)
+        self.entries.iter().position(|(name, _)| is_name(name, key))
     }
+}
+
+/// `name == key`, told apart by length and first and last bytes before the bytes are compared
+/// (a lookup compares a name with most of an object's names: most differ there).
+#[inline]
+fn is_name(name: &str, key: &str) -> bool {
+    let (name, key) = (name.as_bytes(), key.as_bytes());
+    name.len() == key.len()
+        && name.first() == key.first()
+        && name.last() == key.last()
+        && name == key
 }
 
 /// Whether `text` must be escaped in JSON (`"`, `\`, control characters).
@@ -351,14 +362,14 @@ impl<'k> Object<'k, Node<'k>> for Members<'k> {
     fn get(&self, key: &str) -> Option<&Node<'k>> {
         self.entries
             .iter()
-            .find(|(name, _)| name == key)
+            .find(|(name, _)| is_name(name, key))
             .map(|(_, value)| value)
     }
 
     fn get_mut(&mut self, key: &str) -> Option<&mut Node<'k>> {
         self.entries
             .iter_mut()
-            .find(|(name, _)| name == key)
+            .find(|(name, _)| is_name(name, key))
             .map(|(_, value)| value)
     }
 

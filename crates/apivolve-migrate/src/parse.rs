@@ -25,6 +25,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Node<'_>> {
         bytes,
         at: 0,
         depth: 0,
+        items: Vec::new(),
+        members: Vec::new(),
     };
     parser.whitespace();
     let node = parser.value()?;
@@ -40,6 +42,11 @@ struct Parser<'a> {
     bytes: &'a [u8],
     at: usize,
     depth: usize,
+    /// The items of the arrays being read, innermost last: each array is allocated once, at its
+    /// end, at its size.
+    items: Vec<Node<'a>>,
+    /// The same for the properties of objects.
+    members: Vec<(Cow<'a, str>, Node<'a>)>,
 }
 
 impl<'a> Parser<'a> {
@@ -105,21 +112,22 @@ impl<'a> Parser<'a> {
 
     /// After `[`.
     fn array(&mut self) -> Result<Node<'a>> {
-        let mut items = Vec::new();
         self.whitespace();
         if self.peek() == Some(b']') {
             self.at += 1;
-            return Ok(Node::Array(items));
+            return Ok(Node::Array(Vec::new()));
         }
+        let start = self.items.len();
         loop {
             self.whitespace();
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.items.push(item);
             self.whitespace();
             match self.peek() {
                 Some(b',') => self.at += 1,
                 Some(b']') => {
                     self.at += 1;
-                    return Ok(Node::Array(items));
+                    return Ok(Node::Array(self.items.drain(start..).collect()));
                 }
                 None => return Err(self.error("unexpected end of input")),
                 Some(_) => return Err(self.error("expected `,` or `]`")),
@@ -129,15 +137,15 @@ impl<'a> Parser<'a> {
 
     /// After `{`.
     fn object(&mut self) -> Result<Node<'a>> {
-        let mut members = Members::default();
         // One bit per name seen, by a cheap hash of the name: a name whose bit is clear is new
         // without a search.
         let mut seen: u128 = 0;
         self.whitespace();
         if self.peek() == Some(b'}') {
             self.at += 1;
-            return Ok(Node::Object(members));
+            return Ok(Node::Object(Members::default()));
         }
+        let start = self.members.len();
         loop {
             self.whitespace();
             match self.peek() {
@@ -158,11 +166,13 @@ impl<'a> Parser<'a> {
             let known = if seen & bit == 0 {
                 None
             } else {
-                members.entries.iter_mut().find(|(known, _)| *known == name)
+                self.members[start..]
+                    .iter_mut()
+                    .find(|(known, _)| *known == name)
             };
             match known {
                 Some((_, slot)) => *slot = value,
-                None => members.entries.push((name, value)),
+                None => self.members.push((name, value)),
             }
             seen |= bit;
             self.whitespace();
@@ -170,7 +180,9 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.at += 1,
                 Some(b'}') => {
                     self.at += 1;
-                    return Ok(Node::Object(members));
+                    return Ok(Node::Object(Members {
+                        entries: self.members.drain(start..).collect(),
+                    }));
                 }
                 None => return Err(self.error("unexpected end of input")),
                 Some(_) => return Err(self.error("expected `,` or `}`")),
@@ -181,6 +193,12 @@ impl<'a> Parser<'a> {
     /// After the opening `"`: the string, borrowed when it has no escape.
     fn string(&mut self) -> Result<Cow<'a, str>> {
         let start = self.at;
+        // To the first byte that ends or escapes the string, or must not be in it.
+        let rest = self.bytes.get(start..).unwrap_or_default();
+        self.at += rest
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            .unwrap_or(rest.len());
         loop {
             match self.peek() {
                 Some(b'"') => {
