@@ -469,7 +469,16 @@ async fn respond(
         {
             parts.headers.insert(header::CONTENT_TYPE, value);
         }
-        let bytes = migrated.body.map_or(bytes, Bytes::from);
+        let text = migrated
+            .media_type
+            .as_deref()
+            .is_some_and(|media_type| media_type.starts_with("text/"));
+        let bytes = match migrated.body {
+            Some(body) => Bytes::from(body),
+            // A body that was not JSON has no text to give a plain-text error shape.
+            None if text => Bytes::new(),
+            None => bytes,
+        };
         parts.headers.remove(header::CONTENT_LENGTH);
         return Ok(Response::from_parts(parts, Body::from(bytes)));
     }
