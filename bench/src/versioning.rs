@@ -10,7 +10,8 @@
 //! connections, a warm-up, then a fixed duration per case, taken in five slices in turn with the
 //! other cases so that the load of other processes falls on every case alike). The summary line is
 //! `versioning b/a=<x> c/a=<y>` for the 50-item payload. A breakdown of where a migrated
-//! request's time goes (JSON parse, plan by change kind, serialise) follows the table.
+//! request's time goes (JSON parse, plan by change kind, serialise, and the response path's
+//! text-to-text migration) follows the table.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -43,6 +44,9 @@ pub(crate) struct Args {
     /// Concurrent keep-alive connections.
     #[arg(long, default_value_t = 16)]
     connections: usize,
+    /// Only the in-process breakdown (for a profiler).
+    #[arg(long)]
+    breakdown_only: bool,
 }
 
 const VERSIONS: usize = 20;
@@ -79,6 +83,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let latest = runtime.latest().clone();
     let prefix = format!("/api/v{}", latest.major);
     let payloads = [(1, payload(&fields, 1)), (50, payload(&fields, 50))];
+    if args.breakdown_only {
+        return breakdown(dir.path(), &payloads[1].1);
+    }
     let router = inner(&prefix, &payloads);
     let layered = VersioningLayer::new(runtime).layer(router.clone());
 
@@ -331,6 +338,10 @@ fn breakdown(root: &Path, payload: &Value) -> anyhow::Result<()> {
         .context("no plan for the oldest version")?;
     let whole_plan = migrate_time(ROUNDS, whole, payload)?;
     let step_by_step = migrate_time(ROUNDS, &whole.step_by_step(), payload)?;
+    // The response path: text in, text out, on the migration's own tree.
+    let from_text = timed(ROUNDS, || {
+        Ok(whole.migrate_response_bytes(200, Some(&bytes))?)
+    })?;
     let mut text = String::new();
     let _ = writeln!(
         text,
@@ -362,6 +373,12 @@ fn breakdown(root: &Path, payload: &Value) -> anyhow::Result<()> {
         "  {:<40} {:>8.1} us",
         "  the same, one step after another",
         micros(step_by_step)
+    );
+    let _ = writeln!(
+        text,
+        "  {:<40} {:>8.1} us",
+        "text to text (parse, whole plan, write)",
+        micros(from_text)
     );
     print!("{text}");
     Ok(())

@@ -2,11 +2,12 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, NodeId};
 use crate::transform::Transform;
+use crate::tree::{Object, Tree};
 
 /// Payloads nested deeper than this are not walked further (the server refuses them before).
 pub(crate) const MAX_VALUE_DEPTH: usize = 512;
@@ -58,15 +59,11 @@ pub(crate) enum Action {
 
 impl Action {
     /// Applies the action to the value of its type.
-    pub(crate) fn apply(&self, value: &mut Value) -> Result<()> {
+    pub(crate) fn apply<'k, V: Tree<'k>>(&'k self, value: &mut V) -> Result<()> {
         match self {
             Self::Rename { path, from, to } => {
-                if let Some(object) = object_at(value, path)
-                    && let Some((mut key, field)) = object.shift_remove_entry(from)
-                {
-                    // The removed key's buffer takes the new name.
-                    key.clone_from(to);
-                    object.insert(key, field);
+                if let Some(object) = object_at(value, path) {
+                    object.rename(from, to);
                 }
             }
             Self::Insert {
@@ -77,12 +74,12 @@ impl Action {
                 if let Some(object) = object_at(value, path)
                     && !object.contains_key(field)
                 {
-                    object.insert(field.clone(), inserted.clone());
+                    object.insert(field, V::copy_of(inserted));
                 }
             }
             Self::Remove { path, field } => {
                 if let Some(object) = object_at(value, path) {
-                    object.shift_remove(field);
+                    object.remove(field);
                 }
             }
             Self::MapField {
@@ -93,7 +90,7 @@ impl Action {
                 if let Some(object) = object_at(value, path)
                     && let Some(slot) = object.get_mut(field)
                 {
-                    *slot = transform.run(slot.take())?;
+                    slot.transform(transform)?;
                 }
             }
             Self::Derive {
@@ -104,8 +101,8 @@ impl Action {
                 if let Some(object) = object_at(value, path)
                     && !object.contains_key(field)
                 {
-                    let derived = transform.run(Value::Object(object.clone()))?;
-                    object.insert(field.clone(), derived);
+                    let derived = transform.run(V::object_value(object)?)?;
+                    object.insert(field, V::from_output(derived));
                 }
             }
             Self::MapEnum {
@@ -128,23 +125,23 @@ impl Action {
                 let Some((name, parent)) = from.split_last() else {
                     return Ok(());
                 };
-                let moved = object_at(value, parent).and_then(|object| object.shift_remove(name));
+                let moved = object_at(value, parent).and_then(|object| object.remove(name));
                 if let Some(moved) = moved {
                     prune_empty(value, parent);
                     if let Some((name, parent)) = to.split_last()
                         && let Some(object) = object_creating(value, parent)
                     {
-                        object.insert(name.clone(), moved);
+                        object.insert(name, moved);
                     }
                 }
             }
             Self::Whole { path, transform } => match path.split_last() {
-                None => *value = transform.run(value.take())?,
+                None => value.transform(transform)?,
                 Some((name, parent)) => {
                     if let Some(object) = object_at(value, parent)
                         && let Some(slot) = object.get_mut(name)
                     {
-                        *slot = transform.run(slot.take())?;
+                        slot.transform(transform)?;
                     }
                 }
             },
@@ -248,25 +245,17 @@ impl fmt::Display for Action {
 }
 
 /// Replaces `from` by `to` in an enum value, or in each item of an array of enum values.
-fn map_enum(slot: &mut Value, from: &Value, to: &Value) {
-    if slot == from {
-        replace(slot, to);
-    } else if let Value::Array(items) = slot {
-        for item in items.iter_mut().filter(|item| *item == from) {
-            replace(item, to);
+fn map_enum<'k, V: Tree<'k>>(slot: &mut V, from: &Value, to: &'k Value) {
+    if slot.equals(from) {
+        slot.assign(to);
+    } else if let Some(items) = slot.as_array_mut() {
+        for item in items.iter_mut().filter(|item| item.equals(from)) {
+            item.assign(to);
         }
     }
 }
 
-/// `*slot = to.clone()`, reusing the slot's buffer when both are strings.
-fn replace(slot: &mut Value, to: &Value) {
-    match (slot, to) {
-        (Value::String(text), Value::String(new)) => text.clone_from(new),
-        (slot, to) => *slot = to.clone(),
-    }
-}
-
-fn object_at<'a>(value: &'a mut Value, path: &[String]) -> Option<&'a mut Map<String, Value>> {
+fn object_at<'v, 'k, V: Tree<'k>>(value: &'v mut V, path: &[String]) -> Option<&'v mut V::Map> {
     let mut current = value;
     for segment in path {
         current = current.as_object_mut()?.get_mut(segment)?;
@@ -274,22 +263,19 @@ fn object_at<'a>(value: &'a mut Value, path: &[String]) -> Option<&'a mut Map<St
     current.as_object_mut()
 }
 
-fn object_creating<'a>(
-    value: &'a mut Value,
-    path: &[String],
-) -> Option<&'a mut Map<String, Value>> {
+fn object_creating<'v, 'k, V: Tree<'k>>(
+    value: &'v mut V,
+    path: &'k [String],
+) -> Option<&'v mut V::Map> {
     let mut current = value;
     for segment in path {
-        let object = current.as_object_mut()?;
-        current = object
-            .entry(segment.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
+        current = current.as_object_mut()?.entry_object(segment);
     }
     current.as_object_mut()
 }
 
 /// Drops intermediate objects a move left empty (`content: {}` after `content.user` moved out).
-fn prune_empty(value: &mut Value, path: &[String]) {
+fn prune_empty<'k, V: Tree<'k>>(value: &mut V, path: &[String]) {
     for depth in (1..=path.len()).rev() {
         let (parent, name) = (&path[..depth - 1], &path[depth - 1]);
         let Some(object) = object_at(value, parent) else {
@@ -297,10 +283,10 @@ fn prune_empty(value: &mut Value, path: &[String]) {
         };
         if object
             .get(name)
-            .and_then(Value::as_object)
-            .is_some_and(Map::is_empty)
+            .and_then(Tree::as_object)
+            .is_some_and(Object::is_empty)
         {
-            object.shift_remove(name);
+            object.remove(name);
         } else {
             return;
         }
@@ -308,15 +294,19 @@ fn prune_empty(value: &mut Value, path: &[String]) {
 }
 
 /// Applies `action` at every place of `graph`'s target type in `value`, innermost first.
-pub(crate) fn walk(graph: &Graph, action: &Action, value: &mut Value) -> Result<()> {
+pub(crate) fn walk<'k, V: Tree<'k>>(
+    graph: &Graph,
+    action: &'k Action,
+    value: &mut V,
+) -> Result<()> {
     visit(graph, graph.root, action, value, 0)
 }
 
-pub(crate) fn visit(
+pub(crate) fn visit<'k, V: Tree<'k>>(
     graph: &Graph,
     id: NodeId,
-    action: &Action,
-    value: &mut Value,
+    action: &'k Action,
+    value: &mut V,
     depth: usize,
 ) -> Result<()> {
     let Some(node) = graph.nodes.get(id) else {
@@ -335,34 +325,30 @@ pub(crate) fn visit(
         .filter(|(guard, _)| guard.admits(value))
         .map(|(_, child)| *child)
         .collect();
-    match value {
-        Value::Object(object) => {
-            for (name, child) in &node.properties {
-                if let Some(inner) = object.get_mut(name) {
-                    visit(graph, *child, action, inner, depth + 1)?;
+    if let Some(object) = value.as_object_mut() {
+        for (name, child) in &node.properties {
+            if let Some(inner) = object.get_mut(name) {
+                visit(graph, *child, action, inner, depth + 1)?;
+            }
+        }
+        if let Some(additional) = node.additional {
+            for (name, inner) in object.iter_mut() {
+                if !node.properties.iter().any(|(property, _)| property == name) {
+                    visit(graph, additional, action, inner, depth + 1)?;
                 }
             }
-            if let Some(additional) = node.additional {
-                for (name, inner) in object.iter_mut() {
-                    if !node.properties.iter().any(|(property, _)| property == name) {
-                        visit(graph, additional, action, inner, depth + 1)?;
+        }
+    } else if let Some(items) = value.as_array_mut() {
+        for (index, inner) in items.iter_mut().enumerate() {
+            match node.prefix_items.get(index) {
+                Some(child) => visit(graph, *child, action, inner, depth + 1)?,
+                None => {
+                    if let Some(child) = node.items {
+                        visit(graph, child, action, inner, depth + 1)?;
                     }
                 }
             }
         }
-        Value::Array(items) => {
-            for (index, inner) in items.iter_mut().enumerate() {
-                match node.prefix_items.get(index) {
-                    Some(child) => visit(graph, *child, action, inner, depth + 1)?,
-                    None => {
-                        if let Some(child) = node.items {
-                            visit(graph, child, action, inner, depth + 1)?;
-                        }
-                    }
-                }
-            }
-        }
-        _ => {}
     }
     for variant in node.variants.iter().chain(&alternatives) {
         visit(graph, *variant, action, value, depth + 1)?;

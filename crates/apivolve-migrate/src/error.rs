@@ -13,6 +13,12 @@ pub enum Error {
         /// What it said.
         message: String,
     },
+    /// A payload given as bytes is not JSON (what `serde_json::from_slice` refuses).
+    #[error("the payload is not valid JSON: {message}")]
+    InvalidJson {
+        /// What is wrong, and where (a byte offset).
+        message: String,
+    },
     /// A payload deeper than the walk allows.
     #[error("the payload is nested too deeply to migrate")]
     TooDeep,

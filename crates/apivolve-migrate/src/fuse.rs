@@ -22,13 +22,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::action::{Action, MAX_VALUE_DEPTH, visit};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, NodeId};
 use crate::guard::Guard;
 use crate::plan::{Step, StepOp};
+use crate::tree::{Object, Tree};
 
 /// The node that does nothing; every fused walk has it at index 0.
 const SKIP: usize = 0;
@@ -122,8 +121,8 @@ impl Fused {
     }
 
     /// Applies every step of the run to `value`, as the steps one after another would.
-    pub(crate) fn run(&self, value: &mut Value) -> Result<()> {
-        let walks: Vec<(&Action, &Graph)> = self
+    pub(crate) fn run<'k, V: Tree<'k>>(&'k self, value: &mut V) -> Result<()> {
+        let walks: Vec<(&'k Action, &'k Graph)> = self
             .walks
             .iter()
             .filter_map(|(step, graph)| walk_of(step, *graph))
@@ -139,11 +138,11 @@ impl Fused {
         }
     }
 
-    fn visit(
+    fn visit<'k, V: Tree<'k>>(
         &self,
-        walks: &[(&Action, &Graph)],
+        walks: &[(&'k Action, &'k Graph)],
         id: usize,
-        value: &mut Value,
+        value: &mut V,
         depth: usize,
         progress: &mut Progress,
     ) -> Result<()> {
@@ -197,38 +196,34 @@ impl Fused {
                 let next = next
                     .as_ref()
                     .filter(|(guard, _)| guard.as_ref().is_none_or(|guard| guard.admits(value)));
-                match value {
-                    Value::Object(object) => {
-                        for (name, child) in properties {
-                            if *child != SKIP
-                                && let Some(inner) = object.get_mut(name)
-                            {
+                if let Some(object) = value.as_object_mut() {
+                    for (name, child) in properties {
+                        if *child != SKIP
+                            && let Some(inner) = object.get_mut(name)
+                        {
+                            self.visit(walks, *child, inner, depth + 1, progress)?;
+                        }
+                    }
+                    if let Some(additional) = additional {
+                        for (name, inner) in object.iter_mut() {
+                            if !properties.iter().any(|(property, _)| property == name) {
+                                self.visit(walks, *additional, inner, depth + 1, progress)?;
+                            }
+                        }
+                    }
+                } else if let Some(values) = value.as_array_mut() {
+                    for (index, inner) in values.iter_mut().enumerate() {
+                        match prefix_items.get(index) {
+                            Some(child) => {
                                 self.visit(walks, *child, inner, depth + 1, progress)?;
                             }
-                        }
-                        if let Some(additional) = additional {
-                            for (name, inner) in object.iter_mut() {
-                                if !properties.iter().any(|(property, _)| property == name) {
-                                    self.visit(walks, *additional, inner, depth + 1, progress)?;
-                                }
-                            }
-                        }
-                    }
-                    Value::Array(values) => {
-                        for (index, inner) in values.iter_mut().enumerate() {
-                            match prefix_items.get(index) {
-                                Some(child) => {
+                            None => {
+                                if let Some(child) = items {
                                     self.visit(walks, *child, inner, depth + 1, progress)?;
                                 }
-                                None => {
-                                    if let Some(child) = items {
-                                        self.visit(walks, *child, inner, depth + 1, progress)?;
-                                    }
-                                }
                             }
                         }
                     }
-                    _ => {}
                 }
                 if let Some((_, child)) = next {
                     self.visit(walks, *child, value, depth + 1, progress)?;

@@ -13,6 +13,8 @@
 use apivolve_model::{Schema, Snapshot};
 use serde_json::Value;
 
+use crate::tree::{Kind, Object, Tree};
+
 /// What a value must look like to be one alternative.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Guard {
@@ -93,27 +95,28 @@ impl Guard {
     }
 
     /// Whether `value` may be a value of the alternative.
-    pub(crate) fn admits(&self, value: &Value) -> bool {
+    pub(crate) fn admits<'k, V: Tree<'k>>(&self, value: &V) -> bool {
         if !self.types.is_empty() && !self.types.iter().any(|kind| kind.admits(value)) {
             return false;
         }
         if let Some(values) = &self.values
-            && !values.contains(value)
+            && !values.iter().any(|known| value.equals(known))
         {
             return false;
         }
-        let Value::Object(object) = value else {
+        let Some(object) = value.as_object() else {
             return true;
         };
         self.required.iter().all(|name| object.contains_key(name))
             && self
                 .constants
                 .iter()
-                .all(|(name, constant)| object.get(name).is_none_or(|v| v == constant))
-            && self
-                .closed
-                .as_ref()
-                .is_none_or(|names| object.keys().all(|key| names.contains(key)))
+                .all(|(name, constant)| object.get(name).is_none_or(|value| value.equals(constant)))
+            && self.closed.as_ref().is_none_or(|names| {
+                object
+                    .keys()
+                    .all(|key| names.iter().any(|name| name == key))
+            })
     }
 }
 
@@ -145,19 +148,15 @@ impl JsonType {
         }
     }
 
-    fn admits(self, value: &Value) -> bool {
-        match (self, value) {
-            (Self::Null, Value::Null)
-            | (Self::Boolean, Value::Bool(_))
-            | (Self::String, Value::String(_))
-            | (Self::Array, Value::Array(_))
-            | (Self::Object, Value::Object(_))
-            | (Self::Number, Value::Number(_)) => true,
-            (Self::Integer, Value::Number(number)) => {
-                number.is_i64()
-                    || number.is_u64()
-                    || number.as_f64().is_some_and(|f| f.fract() == 0.0)
-            }
+    fn admits<'k, V: Tree<'k>>(self, value: &V) -> bool {
+        match (self, value.kind()) {
+            (Self::Null, Kind::Null)
+            | (Self::Boolean, Kind::Bool)
+            | (Self::String, Kind::String)
+            | (Self::Array, Kind::Array)
+            | (Self::Object, Kind::Object)
+            | (Self::Number, Kind::Number) => true,
+            (Self::Integer, Kind::Number) => value.is_integer(),
             _ => false,
         }
     }

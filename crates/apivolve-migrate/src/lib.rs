@@ -30,10 +30,13 @@ mod error;
 mod fuse;
 mod graph;
 mod guard;
+mod node;
+mod parse;
 mod plan;
 mod transform;
+mod tree;
 
 pub use compile::Migrator;
 pub use error::{Error, Result};
-pub use plan::{Direction, MigratedResponse, Origin, Parameters, Plan, Step};
+pub use plan::{Direction, MigratedBytes, MigratedResponse, Origin, Parameters, Plan, Step};
 pub use transform::{Converter, Registry};

@@ -10,7 +10,10 @@ use crate::action::{Action, walk};
 use crate::error::{Error, Result};
 use crate::fuse::Fused;
 use crate::graph::Graph;
+use crate::node::Node;
+use crate::parse::parse;
 use crate::transform::Transform;
+use crate::tree::{Kind, Tree};
 
 /// Which way a plan migrates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,6 +142,17 @@ pub struct MigratedResponse {
     pub status: u16,
     /// The body; a JSON string when `media_type` is `text/plain`.
     pub body: Option<Value>,
+    /// A new media type when the error shape changed (`text/plain`), else `None`.
+    pub media_type: Option<String>,
+}
+
+/// A response after its down-migration, as text ([`Plan::migrate_response_bytes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigratedBytes {
+    /// The status the client's version uses.
+    pub status: u16,
+    /// The body's JSON text; when `media_type` is `text/...`, the text of the string itself.
+    pub body: Option<Vec<u8>>,
     /// A new media type when the error shape changed (`text/plain`), else `None`.
     pub media_type: Option<String>,
 }
@@ -349,6 +363,33 @@ impl Plan {
         body: &mut Option<Value>,
         parameters: &mut Parameters,
     ) -> Result<()> {
+        self.request_steps(body, parameters)
+    }
+
+    /// [`Plan::migrate_request`] on the JSON text of a body: the body is read into a tree that
+    /// borrows from `body` and written back as text, without building a `serde_json::Value`.
+    /// The result is the text of what [`Plan::migrate_request`] gives (numbers written as they
+    /// came, see [`Plan::migrate_response_bytes`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidJson`] where `serde_json::from_slice` would fail, and the errors of
+    /// [`Plan::migrate_request`].
+    pub fn migrate_request_bytes(
+        &self,
+        body: Option<&[u8]>,
+        parameters: &mut Parameters,
+    ) -> Result<Option<Vec<u8>>> {
+        let mut tree = body.map(parse).transpose()?;
+        self.request_steps(&mut tree, parameters)?;
+        Ok(tree.map(|tree| written(&tree, body.map_or(0, <[u8]>::len))))
+    }
+
+    fn request_steps<'k, V: Tree<'k>>(
+        &'k self,
+        body: &mut Option<V>,
+        parameters: &mut Parameters,
+    ) -> Result<()> {
         for segment in &self.segments {
             let step = match segment {
                 Segment::Step(index) => &self.steps[*index],
@@ -367,8 +408,8 @@ impl Plan {
                     }
                 }
                 StepOp::Body { transform, .. } => {
-                    if let Some(value) = body.take() {
-                        *body = Some(transform.run(value)?);
+                    if let Some(value) = body.as_mut() {
+                        value.transform(transform)?;
                     }
                 }
                 StepOp::Parameter(op) => apply_parameter(op, parameters),
@@ -384,23 +425,67 @@ impl Plan {
     ///
     /// When a jq expression or function fails (a server-side fault: a 500).
     pub fn migrate_response(&self, status: u16, body: Option<Value>) -> Result<MigratedResponse> {
-        let mut response = MigratedResponse {
+        let (status, body, media_type) = self.response_steps(status, body)?;
+        Ok(MigratedResponse {
             status,
             body,
-            media_type: None,
-        };
+            media_type,
+        })
+    }
+
+    /// [`Plan::migrate_response`] on the JSON text of a body: the body is read into a tree that
+    /// borrows from `body` (strings and property names are not copied, numbers keep their
+    /// text) and written back as text, without building a `serde_json::Value`.
+    ///
+    /// The result reads as the same JSON as [`Plan::migrate_response`]'s body written by
+    /// `serde_json`; the text differs only in numbers, which are written as they came where
+    /// `serde_json` re-writes them (`1E2` stays `1E2`, not `100.0`; `-0` stays `-0`; an
+    /// integer beyond 64 bits keeps its digits). Input that `serde_json::from_slice` refuses
+    /// (including nesting deeper than its recursion limit and numbers beyond a float's range)
+    /// is an [`Error::InvalidJson`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidJson`], and the errors of [`Plan::migrate_response`].
+    pub fn migrate_response_bytes(
+        &self,
+        status: u16,
+        body: Option<&[u8]>,
+    ) -> Result<MigratedBytes> {
+        let tree = body.map(parse).transpose()?;
+        let (status, tree, media_type) = self.response_steps(status, tree)?;
+        let text = media_type
+            .as_deref()
+            .is_some_and(|media_type| media_type.starts_with("text/"));
+        let body = tree.map(|tree| match tree.as_str() {
+            Some(string) if text => string.as_bytes().to_vec(),
+            _ => written(&tree, body.map_or(0, <[u8]>::len)),
+        });
+        Ok(MigratedBytes {
+            status,
+            body,
+            media_type,
+        })
+    }
+
+    fn response_steps<'k, V: Tree<'k>>(
+        &'k self,
+        mut status: u16,
+        mut body: Option<V>,
+    ) -> Result<(u16, Option<V>, Option<String>)> {
+        let mut media_type = None;
         for segment in &self.segments {
             let step = match segment {
                 Segment::Step(index) => &self.steps[*index],
                 Segment::Walks(run) => {
-                    let fused = run.for_status(response.status);
-                    if let (Some(body), Some(fused)) = (response.body.as_mut(), fused) {
+                    let fused = run.for_status(status);
+                    if let (Some(body), Some(fused)) = (body.as_mut(), fused) {
                         fused.run(body)?;
                     }
                     continue;
                 }
             };
-            let is_error = response.status >= 400;
+            let is_error = status >= 400;
             match &step.op {
                 // A walk has graphs for declared statuses (errors too) and `None` for error bodies.
                 StepOp::Walk {
@@ -409,43 +494,43 @@ impl Plan {
                     declared,
                     ..
                 } => {
-                    let key = (!is_error || declared.contains(&response.status))
-                        .then_some(response.status);
-                    let graph = graphs.iter().find(|(status, _)| *status == key);
-                    if let (Some(body), Some((_, graph))) = (response.body.as_mut(), graph) {
+                    let key = (!is_error || declared.contains(&status)).then_some(status);
+                    let graph = graphs.iter().find(|(known, _)| *known == key);
+                    if let (Some(body), Some((_, graph))) = (body.as_mut(), graph) {
                         walk(graph, action, body)?;
                     }
                 }
-                StepOp::Body { transform, status }
-                    if status.map_or(!is_error, |s| s == response.status) =>
-                {
-                    if let Some(value) = response.body.take() {
-                        response.body = Some(transform.run(value)?);
+                StepOp::Body {
+                    transform,
+                    status: only,
+                } if only.map_or(!is_error, |only| only == status) => {
+                    if let Some(value) = body.as_mut() {
+                        value.transform(transform)?;
                     }
                 }
-                StepOp::Status { from, to } if response.status == *from => response.status = *to,
+                StepOp::Status { from, to } if status == *from => status = *to,
                 StepOp::Error {
-                    media_type,
+                    media_type: error_media_type,
                     transform,
                     declared,
-                } if is_error && !declared.contains(&response.status) => {
-                    if let (Some(transform), Some(value)) = (transform, response.body.take()) {
-                        response.body = Some(transform.run(value)?);
+                } if is_error && !declared.contains(&status) => {
+                    if let (Some(transform), Some(value)) = (transform, body.as_mut()) {
+                        value.transform(transform)?;
                     }
-                    response.media_type = Some(media_type.clone());
+                    media_type = Some(error_media_type.clone());
                 }
                 _ => {}
             }
         }
-        if let (Some(media_type), Some(body)) = (&response.media_type, &response.body)
+        if let (Some(media_type), Some(body)) = (&media_type, &body)
             && media_type.starts_with("text/")
-            && !body.is_string()
+            && body.kind() != Kind::String
         {
             return Err(Error::ErrorNotText {
                 media_type: media_type.clone(),
             });
         }
-        Ok(response)
+        Ok((status, body, media_type))
     }
 
     /// Migrates one value of a plan over a type ([`crate::Migrator::type_plan`]), up or down.
@@ -475,6 +560,13 @@ impl Plan {
         }
         Ok(value)
     }
+}
+
+/// The JSON text of `tree`, in a buffer about the size of the `input` it came from.
+fn written(tree: &Node<'_>, input: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input + input / 8 + 64);
+    tree.write(&mut out);
+    out
 }
 
 fn apply_parameter(op: &ParameterOp, parameters: &mut Parameters) {

@@ -77,6 +77,14 @@ impl Transform {
         }
     }
 
+    /// The conversion in Rust this jq expression is, if any.
+    pub(crate) fn native(&self) -> Option<Native> {
+        match self {
+            Self::Jq { native, .. } => *native,
+            Self::Function { .. } => None,
+        }
+    }
+
     pub(crate) fn run(&self, value: Value) -> Result<Value> {
         match self {
             Self::Jq {
@@ -169,7 +177,7 @@ fn exact_integer(number: &serde_json::Number) -> Option<i64> {
 }
 
 /// `123` or `-45`: digits without a leading zero (or `0` itself), not `-0`, within 2^53.
-fn integer_text(text: &str) -> Option<i64> {
+pub(crate) fn integer_text(text: &str) -> Option<i64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let canonical = !digits.is_empty()
         && digits.len() <= 15

@@ -1,10 +1,14 @@
 //! A plan applies consecutive walks in one pass over the value; the steps one after another
 //! ([`Plan::step_by_step`]) are the reference. Both must give the same result, errors included,
-//! on payloads valid at latest and on arbitrary JSON made of the API's own names and values.
+//! on payloads valid at latest and on arbitrary JSON made of the API's own names and values; and
+//! so must the plan on the payload's text (`migrate_request_bytes`, `migrate_response_bytes`),
+//! which migrates the migration's own tree instead of a `serde_json::Value`.
 
 use std::collections::BTreeSet;
 
-use apivolve_migrate::{Direction, Migrator, Parameters, Plan, Registry};
+use apivolve_migrate::{
+    Direction, MigratedBytes, MigratedResponse, Migrator, Parameters, Plan, Registry,
+};
 use apivolve_model::{FoldOptions, History, Snapshot, fold};
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
@@ -117,6 +121,34 @@ fn same<T: PartialEq + std::fmt::Debug>(
     }
 }
 
+/// `serde_json`'s text of a value.
+fn text(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap()
+}
+
+/// The response migrated from bytes is the text of the response migrated as a value (the
+/// payloads are `serde_json`'s own text, so even the numbers are written alike), errors included.
+fn same_bytes(
+    value: &apivolve_migrate::Result<MigratedResponse>,
+    bytes: apivolve_migrate::Result<MigratedBytes>,
+) -> Result<(), TestCaseError> {
+    let expected = value.clone().map(|migrated| {
+        let text_body = migrated
+            .media_type
+            .as_deref()
+            .is_some_and(|media_type| media_type.starts_with("text/"));
+        MigratedBytes {
+            status: migrated.status,
+            body: migrated.body.map(|body| match body.as_str() {
+                Some(string) if text_body => string.as_bytes().to_vec(),
+                _ => text(&body),
+            }),
+            media_type: migrated.media_type,
+        }
+    });
+    same(bytes, expected, "response from bytes")
+}
+
 /// Every plan of `migrator`, at every version of `history`, fused and step by step, on requests,
 /// responses of each status (and an undeclared error), and values of each type.
 fn compare_everything(history: &History, migrator: &Migrator) -> usize {
@@ -131,21 +163,45 @@ fn compare_everything(history: &History, migrator: &Migrator) -> usize {
         runner()
             .run(&strategy, |payload| {
                 match status {
-                    Some(status) => same(
-                        plan.migrate_response(status, Some(payload.clone())),
-                        reference.migrate_response(status, Some(payload)),
-                        "response",
-                    )?,
+                    Some(status) => {
+                        let fused = plan.migrate_response(status, Some(payload.clone()));
+                        same_bytes(
+                            &fused,
+                            plan.migrate_response_bytes(status, Some(&text(&payload))),
+                        )?;
+                        same(
+                            fused,
+                            reference.migrate_response(status, Some(payload)),
+                            "response",
+                        )?;
+                    }
                     None if plan.direction == Direction::Request => {
                         let (mut body, mut parameters) =
                             (Some(payload.clone()), Parameters::default());
                         let fused = plan.migrate_request(&mut body, &mut parameters);
+                        let payload_copy = payload.clone();
                         let (mut expected, mut expected_parameters) =
                             (Some(payload), Parameters::default());
                         let step_by_step =
                             reference.migrate_request(&mut expected, &mut expected_parameters);
                         same(fused.clone(), step_by_step, "request")?;
+                        let mut bytes_parameters = Parameters::default();
+                        let bytes = plan.migrate_request_bytes(
+                            Some(&text(&payload_copy)),
+                            &mut bytes_parameters,
+                        );
+                        same(
+                            bytes.clone().map(|_| ()),
+                            fused.clone(),
+                            "request from bytes",
+                        )?;
                         if fused.is_ok() {
+                            same(
+                                bytes.ok().flatten(),
+                                body.as_ref().map(text),
+                                "request body from bytes",
+                            )?;
+                            same(&bytes_parameters, &parameters, "parameters from bytes")?;
                             same(body, expected, "request body")?;
                             same(parameters, expected_parameters, "parameters")?;
                         }

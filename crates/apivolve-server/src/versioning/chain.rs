@@ -445,6 +445,44 @@ async fn respond(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(is_json_media_type);
+    // Nothing to validate: the body migrates from its text to its text, no `Value` built.
+    if validator.is_none()
+        && let Some(plan) = down.and_then(|migration| migration.single())
+    {
+        let started = Instant::now();
+        let body = (is_json && !bytes.is_empty()).then_some(&bytes[..]);
+        let migrated = plan
+            .migrate_response_bytes(status, body)
+            .map_err(|error| match error {
+                apivolve_migrate::Error::InvalidJson { .. } => {
+                    Problem::bad_gateway(format!("the service answered invalid JSON: {error}"))
+                }
+                error => Problem::internal(format!("response migration failed: {error}")),
+            })?;
+        metrics::record_migration(MigrationDirection::Down, started.elapsed());
+        if let Ok(code) = StatusCode::from_u16(migrated.status) {
+            parts.status = code;
+        }
+        if let Some(value) = migrated
+            .media_type
+            .as_deref()
+            .and_then(|media_type| HeaderValue::from_str(media_type).ok())
+        {
+            parts.headers.insert(header::CONTENT_TYPE, value);
+        }
+        let text = migrated
+            .media_type
+            .as_deref()
+            .is_some_and(|media_type| media_type.starts_with("text/"));
+        let bytes = match migrated.body {
+            Some(body) => Bytes::from(body),
+            // A body that was not JSON has no text to give a plain-text error shape.
+            None if text => Bytes::new(),
+            None => bytes,
+        };
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Ok(Response::from_parts(parts, Body::from(bytes)));
+    }
     let value = if is_json && !bytes.is_empty() {
         Some(serde_json::from_slice::<Value>(&bytes).map_err(|error| {
             Problem::bad_gateway(format!("the service answered invalid JSON: {error}"))

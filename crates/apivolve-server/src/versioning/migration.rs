@@ -30,6 +30,16 @@ impl Migration {
         self.plans.iter().any(|plan| plan.touches_body())
     }
 
+    /// The one plan with steps, when only one has any: the response can then migrate from its
+    /// text to its text ([`Plan::migrate_response_bytes`]).
+    pub(crate) fn single(&self) -> Option<&Plan> {
+        let mut plans = self.plans.iter().filter(|plan| !plan.is_empty());
+        match (plans.next(), plans.next()) {
+            (Some(plan), None) => Some(plan),
+            _ => None,
+        }
+    }
+
     /// Migrates a request up: each plan in turn.
     pub(crate) fn migrate_request(
         &self,

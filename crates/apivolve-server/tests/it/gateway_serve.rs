@@ -254,6 +254,18 @@ async fn vary_is_sent_once_in_front_of_an_upstream_with_its_own_layer() {
     );
 }
 
+/// A v1 `getNext` through the gateway in front of `upstream`.
+async fn v1_get_next_through(upstream: axum::Router) -> (StatusCode, http::HeaderMap, Vec<u8>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, upstream).await.unwrap();
+    });
+    let service = gateway(&format!("http://{address}"));
+    let request = json!({"appId": "app-1", "type": "page", "ranges": [{"from": 1, "to": 9}]});
+    send(&service, "POST", "/api/v1/getNext", request).await
+}
+
 #[tokio::test]
 async fn an_upstream_answering_broken_json_is_a_502_for_a_migrated_response() {
     let upstream = axum::Router::new().route(
@@ -265,14 +277,7 @@ async fn an_upstream_answering_broken_json_is_a_502_for_a_migrated_response() {
             )
         }),
     );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, upstream).await.unwrap();
-    });
-    let service = gateway(&format!("http://{address}"));
-    let request = json!({"appId": "app-1", "type": "page", "ranges": [{"from": 1, "to": 9}]});
-    let (status, headers, body) = send(&service, "POST", "/api/v1/getNext", request).await;
+    let (status, headers, body) = v1_get_next_through(upstream).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert!(
         headers[header::CONTENT_TYPE]
@@ -284,4 +289,29 @@ async fn an_upstream_answering_broken_json_is_a_502_for_a_migrated_response() {
         String::from_utf8(body).unwrap(),
         "the upstream service could not be reached"
     );
+}
+
+/// An error that is not JSON has no text for a version whose errors are plain text: the body
+/// is empty, in the old media type.
+#[tokio::test]
+async fn an_upstream_error_that_is_not_json_is_empty_plain_text_for_v1() {
+    let upstream = axum::Router::new().route(
+        "/api/v2/getNext",
+        axum::routing::post(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<h1>not here</h1>",
+            )
+        }),
+    );
+    let (status, headers, body) = v1_get_next_through(upstream).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(body.is_empty(), "{:?}", String::from_utf8_lossy(&body));
 }
