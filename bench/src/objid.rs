@@ -78,14 +78,20 @@ impl StoreCounts {
     }
 }
 
+impl Counting {
+    fn count_reads(&self, keys: &[String]) {
+        self.counts
+            .reads
+            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+    }
+}
+
 impl DocumentStore for Counting {
     fn get_many<'a>(
         &'a self,
         keys: &'a [String],
     ) -> BoxFuture<'a, apivolve_store::Result<Vec<Option<Document>>>> {
-        self.counts
-            .reads
-            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+        self.count_reads(keys);
         self.inner.get_many(keys)
     }
 
@@ -93,9 +99,7 @@ impl DocumentStore for Counting {
         &'a self,
         keys: &'a [String],
     ) -> BoxFuture<'a, apivolve_store::Result<Vec<Option<SharedDocument>>>> {
-        self.counts
-            .reads
-            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+        self.count_reads(keys);
         self.inner.get_many_shared(keys)
     }
 
