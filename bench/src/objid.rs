@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use apivolve_store::{Document, DocumentStore, Page, SharedStore, StoreOptions, Write};
+use apivolve_store::{
+    Document, DocumentStore, Page, SharedDocument, SharedStore, StoreOptions, Write,
+};
 use axum::ServiceExt as _;
 use futures::future::{BoxFuture, FutureExt};
 use rand::rngs::StdRng;
@@ -76,15 +78,29 @@ impl StoreCounts {
     }
 }
 
+impl Counting {
+    fn count_reads(&self, keys: &[String]) {
+        self.counts
+            .reads
+            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+    }
+}
+
 impl DocumentStore for Counting {
     fn get_many<'a>(
         &'a self,
         keys: &'a [String],
     ) -> BoxFuture<'a, apivolve_store::Result<Vec<Option<Document>>>> {
-        self.counts
-            .reads
-            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+        self.count_reads(keys);
         self.inner.get_many(keys)
+    }
+
+    fn get_many_shared<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, apivolve_store::Result<Vec<Option<SharedDocument>>>> {
+        self.count_reads(keys);
+        self.inner.get_many_shared(keys)
     }
 
     fn commit(

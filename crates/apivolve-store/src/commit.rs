@@ -2,6 +2,7 @@
 //! decide what to apply. Backends fetch the current state and apply the effects.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -19,10 +20,11 @@ pub(crate) struct Current {
 /// What one write does once its condition holds.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Effect {
-    /// Store `value` under `key`, creating the row when `create`.
+    /// Store `value` under `key`, creating the row when `create`. The value is shared with what a
+    /// backend remembers of the commit (the SQLite cache), not copied.
     Put {
         key: String,
-        value: Value,
+        value: Arc<Value>,
         create: bool,
     },
     /// Remove `key`.
@@ -73,7 +75,7 @@ pub(crate) fn plan(
         let effect = match (write, found) {
             (Write::Insert { key, value }, None) => Some(Effect::Put {
                 key,
-                value,
+                value: Arc::new(value),
                 create: true,
             }),
             (
@@ -85,7 +87,7 @@ pub(crate) fn plan(
                 Some(found),
             ) if found.version == expected_version => Some(Effect::Put {
                 key,
-                value,
+                value: Arc::new(value),
                 create: false,
             }),
             (
@@ -97,7 +99,7 @@ pub(crate) fn plan(
                 None,
             ) => Some(Effect::Put {
                 key,
-                value: merged(None, &patch),
+                value: Arc::new(merged(None, &patch)),
                 create: true,
             }),
             (
@@ -111,7 +113,7 @@ pub(crate) fn plan(
                 debug_assert!(found.value.is_some(), "backends fetch merge bases");
                 Some(Effect::Put {
                     key,
-                    value: merged(found.value.as_ref(), &patch),
+                    value: Arc::new(merged(found.value.as_ref(), &patch)),
                     create: false,
                 })
             }
@@ -216,12 +218,12 @@ mod tests {
             [
                 Effect::Put {
                     key: "a".into(),
-                    value: json!({"x": 1}),
+                    value: Arc::new(json!({"x": 1})),
                     create: false
                 },
                 Effect::Put {
                     key: "b".into(),
-                    value: json!({"w": 1}),
+                    value: Arc::new(json!({"w": 1})),
                     create: true
                 },
                 Effect::Nothing,

@@ -1,5 +1,7 @@
 //! The values a store holds and the writes it accepts.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 /// A stored JSON document and its version.
@@ -13,6 +15,39 @@ pub struct Document {
     pub value: Value,
     /// The version of this state; compare it, never compute with it.
     pub version: u64,
+}
+
+/// A stored document whose value is shared, not copied: what a store's cache and the units of
+/// work that read it hand round.
+///
+/// The value behind the [`Arc`] is never changed in place: a unit that writes a document stages a
+/// new value (copy on write), so a reader's edit of its own copy
+/// ([`Arc::make_mut`] copies a shared value first) never reaches the cache or another unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedDocument {
+    /// The document's JSON value.
+    pub value: Arc<Value>,
+    /// The version of this state; compare it, never compute with it.
+    pub version: u64,
+}
+
+impl From<Document> for SharedDocument {
+    fn from(document: Document) -> Self {
+        Self {
+            value: Arc::new(document.value),
+            version: document.version,
+        }
+    }
+}
+
+impl From<SharedDocument> for Document {
+    /// The value is copied only when it is still shared.
+    fn from(document: SharedDocument) -> Self {
+        Self {
+            value: Arc::unwrap_or_clone(document.value),
+            version: document.version,
+        }
+    }
 }
 
 /// One conditional write of a commit; a commit applies all of its writes or none.

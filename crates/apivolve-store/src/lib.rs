@@ -77,7 +77,7 @@ mod unit;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use document::{Document, Page, Write};
+pub use document::{Document, Page, SharedDocument, Write};
 pub use error::{Error, ErrorKind, Result};
 pub use memory::MemoryStore;
 pub use merge::merge_patch;

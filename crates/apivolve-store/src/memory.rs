@@ -62,7 +62,9 @@ impl MemoryStore {
                 Effect::Put { key, value, .. } => {
                     state.last_version += 1;
                     let version = state.last_version;
-                    state.documents.insert(key, (value, version));
+                    state
+                        .documents
+                        .insert(key, (std::sync::Arc::unwrap_or_clone(value), version));
                     Some(version)
                 }
                 Effect::Delete { key } => {

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use crate::memory::MemoryStore;
 use crate::postgres::PostgresStore;
 use crate::sqlite::SqliteStore;
-use crate::{Document, Error, Page, Result, Write};
+use crate::{Document, Error, Page, Result, SharedDocument, Write};
 
 /// A store of JSON documents by string key, with per-document versions and atomic conditional
 /// commits.
@@ -24,6 +24,28 @@ pub trait DocumentStore: Send + Sync + fmt::Debug + 'static {
     ///
     /// [`ErrorKind::Unavailable`](crate::ErrorKind::Unavailable) when the store cannot be reached.
     fn get_many<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<Vec<Option<Document>>>>;
+
+    /// [`get_many`](Self::get_many) with shared values: a store that keeps documents in memory
+    /// (the SQLite store's cache) hands out its own copy instead of a deep copy of it.
+    ///
+    /// The default wraps what [`get_many`](Self::get_many) answers; a wrapper store should
+    /// forward this method too, or its reads cost a copy each.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_many`](Self::get_many).
+    fn get_many_shared<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<SharedDocument>>>> {
+        Box::pin(async move {
+            let documents = self.get_many(keys).await?;
+            Ok(documents
+                .into_iter()
+                .map(|document| document.map(SharedDocument::from))
+                .collect())
+        })
+    }
 
     /// Apply all `writes` atomically if every write's condition holds, or none of them.
     ///

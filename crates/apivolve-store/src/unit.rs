@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde_json::Value;
 
 use crate::merge::merged;
-use crate::{Document, Error, Result, SharedStore, Write};
+use crate::{Error, Result, SharedDocument, SharedStore, Write};
 
 /// Reads, writes and attempts of a unit of work.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -122,7 +122,7 @@ struct Entry {
 enum Base {
     Unread,
     Absent,
-    Present(Document),
+    Present(SharedDocument),
 }
 
 /// What a read must learn: the value the unit sees (a staged value will do), or the stored
@@ -133,15 +133,17 @@ enum Need {
     Version,
 }
 
+/// A staged value is shared like a read one: staging copies nothing, and neither does a clone of
+/// the unit's view (a child's read, a savepoint's journal, the cache after the commit).
 #[derive(Debug, Clone)]
 enum Staged {
-    Put(Value),
+    Put(Arc<Value>),
     Delete,
 }
 
 impl Entry {
     /// The value the unit sees, or `None` inside when it does not know without a read.
-    fn visible(&self) -> Option<Option<&Value>> {
+    fn visible(&self) -> Option<Option<&Arc<Value>>> {
         match (&self.staged, &self.base) {
             (Some(Staged::Put(value)), _) => Some(Some(value)),
             (Some(Staged::Delete), _) | (None, Base::Absent) => Some(None),
@@ -220,6 +222,34 @@ impl UnitOfWork {
     ///
     /// As [`get`](Self::get).
     pub async fn get_many<K: AsRef<str>>(&self, keys: &[K]) -> Result<Vec<Option<Value>>> {
+        let shared = self.get_many_shared(keys).await?;
+        Ok(shared
+            .into_iter()
+            .map(|value| value.map(Arc::unwrap_or_clone))
+            .collect())
+    }
+
+    /// [`get`](Self::get) without a copy: the value the unit holds, shared with the store's cache
+    /// where it came from there. It cannot be changed in place; [`Arc::make_mut`] gives the caller
+    /// its own copy, and what the unit, the cache and other units see stays as it was.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    pub async fn get_shared(&self, key: &str) -> Result<Option<Arc<Value>>> {
+        let mut values = self.get_many_shared(&[key]).await?;
+        Ok(values.pop().flatten())
+    }
+
+    /// [`get_many`](Self::get_many) without copies; see [`get_shared`](Self::get_shared).
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    pub async fn get_many_shared<K: AsRef<str>>(
+        &self,
+        keys: &[K],
+    ) -> Result<Vec<Option<Arc<Value>>>> {
         self.ensure_read(keys, Need::Value).await?;
         let state = self.state();
         Ok(keys
@@ -244,7 +274,7 @@ impl UnitOfWork {
     /// [`Error::UnitClosed`] after [`discard`](Self::discard).
     pub fn put(&self, key: impl Into<String>, value: Value) -> Result<()> {
         let mut state = self.open_state()?;
-        state.stage(key.into(), Staged::Put(value));
+        state.stage(key.into(), Staged::Put(Arc::new(value)));
         Ok(())
     }
 
@@ -261,9 +291,9 @@ impl UnitOfWork {
         let value = {
             // After the read the unit knows the key; `None` (absent) is the only other answer.
             let current = state.entries.get(&key).and_then(Entry::visible).flatten();
-            merged(current, &patch)
+            merged(current.map(|value| &**value), &patch)
         };
-        state.stage(key, Staged::Put(value));
+        state.stage(key, Staged::Put(Arc::new(value)));
         Ok(())
     }
 
@@ -294,10 +324,11 @@ impl UnitOfWork {
         if let Some((parent, forked_at)) = &self.inner.parent {
             return self.join(parent, *forked_at);
         }
-        let (writes, keys, snapshot) = {
+        let (writes, keys, values, snapshot) = {
             let state = self.open_state()?;
             let mut writes = Vec::with_capacity(state.staged_order.len());
             let mut keys = Vec::with_capacity(state.staged_order.len());
+            let mut values = Vec::with_capacity(state.staged_order.len());
             let mut snapshot = Vec::with_capacity(state.staged_order.len());
             for key in &state.staged_order {
                 let Some(entry) = state.entries.get(key) else {
@@ -307,22 +338,19 @@ impl UnitOfWork {
                 if let Some(write) = write_for(key, entry) {
                     writes.push(write);
                     keys.push(key.clone());
+                    values.push(match &entry.staged {
+                        Some(Staged::Put(value)) => Some(Arc::clone(value)),
+                        _ => None,
+                    });
                 }
             }
-            (writes, keys, snapshot)
+            (writes, keys, values, snapshot)
         };
         let backend = self.inner.store.backend();
         if writes.is_empty() {
             self.state().settle(snapshot);
             return Ok(());
         }
-        let values: Vec<Option<Value>> = writes
-            .iter()
-            .map(|write| match write {
-                Write::Insert { value, .. } | Write::Replace { value, .. } => Some(value.clone()),
-                _ => None,
-            })
-            .collect();
         match self.inner.store.commit(writes).await {
             Ok(versions) => {
                 let written = u64::try_from(keys.len()).unwrap_or(u64::MAX);
@@ -332,7 +360,9 @@ impl UnitOfWork {
                 state.stats.writes += written;
                 for ((key, value), version) in keys.into_iter().zip(values).zip(versions) {
                     let base = match (value, version) {
-                        (Some(value), Some(version)) => Base::Present(Document { value, version }),
+                        (Some(value), Some(version)) => {
+                            Base::Present(SharedDocument { value, version })
+                        }
                         _ => Base::Absent,
                     };
                     if let Some(entry) = state.entries.get_mut(&key) {
@@ -471,7 +501,7 @@ impl UnitOfWork {
             // What the parent sees now stands for the stored state; versions stay the parent's
             // business (a child never commits to the store).
             Box::pin(parent.ensure_read(&missing, need)).await?;
-            let seen: Vec<Option<Value>> = {
+            let seen: Vec<Option<Arc<Value>>> = {
                 let parent = parent.state();
                 missing
                     .iter()
@@ -487,11 +517,11 @@ impl UnitOfWork {
             };
             let mut state = self.state();
             for (key, value) in missing.into_iter().zip(seen) {
-                state.learn(key, value.map(|value| Document { value, version: 0 }));
+                state.learn(key, value.map(|value| SharedDocument { value, version: 0 }));
             }
             return Ok(());
         }
-        let documents = self.inner.store.get_many(&missing).await?;
+        let documents = self.inner.store.get_many_shared(&missing).await?;
         let fetched = u64::try_from(missing.len()).unwrap_or(u64::MAX);
         metrics::counter!("store_reads_total", "backend" => self.inner.store.backend())
             .increment(fetched);
@@ -523,7 +553,7 @@ impl UnitOfWork {
 
 impl State {
     /// Record what a read found at `key`, unless the unit already knew.
-    fn learn(&mut self, key: String, document: Option<Document>) {
+    fn learn(&mut self, key: String, document: Option<SharedDocument>) {
         let entry = self.entries.entry(key).or_insert(Entry {
             base: Base::Unread,
             staged: None,
@@ -617,12 +647,16 @@ fn write_for(key: &str, entry: &Entry) -> Option<Write> {
     match (entry.staged.as_ref()?, &entry.base) {
         (Staged::Put(value), Base::Unread | Base::Absent) => Some(Write::Insert {
             key,
-            value: value.clone(),
+            value: Value::clone(value),
         }),
-        (Staged::Put(value), Base::Present(document)) if *value == document.value => None,
+        (Staged::Put(value), Base::Present(document))
+            if Arc::ptr_eq(value, &document.value) || **value == *document.value =>
+        {
+            None
+        }
         (Staged::Put(value), Base::Present(document)) => Some(Write::Replace {
             key,
-            value: value.clone(),
+            value: Value::clone(value),
             expected_version: document.version,
         }),
         (Staged::Delete, Base::Present(document)) => Some(Write::Delete {

@@ -4,6 +4,9 @@
 //! its writes; the caller commits. Operations are deterministic in their reads, so a unit that
 //! conflicts can be run again from fresh reads.
 
+use std::sync::Arc;
+
+use serde::Deserialize as _;
 use serde_json::{Map, Value, json};
 
 use apivolve_store::UnitOfWork;
@@ -28,12 +31,22 @@ fn string_field<'a>(request: &'a Value, name: &str) -> Result<&'a str> {
     }
 }
 
-/// Reads an app's document (empty when unknown) and checks its key.
-async fn authorized_app(unit: &UnitOfWork, app_id: &str, auth_key: Option<&str>) -> Result<Value> {
-    let document = unit
-        .get(&app_key(app_id))
+/// Reads an app's document (empty when unknown), shared with the store's cache rather than
+/// copied: operations only read it and stage their changes as merge patches.
+async fn app_document(unit: &UnitOfWork, app_id: &str) -> Result<Arc<Value>> {
+    Ok(unit
+        .get_shared(&app_key(app_id))
         .await?
-        .unwrap_or_else(|| json!({}));
+        .unwrap_or_else(|| Arc::new(json!({}))))
+}
+
+/// Reads an app's document (empty when unknown) and checks its key.
+async fn authorized_app(
+    unit: &UnitOfWork,
+    app_id: &str,
+    auth_key: Option<&str>,
+) -> Result<Arc<Value>> {
+    let document = app_document(unit, app_id).await?;
     check_key(&document, auth_key)?;
     Ok(document)
 }
@@ -69,7 +82,7 @@ fn parse_ranges(request: &Value) -> Result<Vec<Range>> {
     let value = request
         .get("ranges")
         .ok_or_else(|| ObjidError::BadRequest("Missing property: ranges".to_owned()))?;
-    let ranges: Vec<Range> = serde_json::from_value(value.clone()).map_err(|_| {
+    let ranges = Vec::<Range>::deserialize(value).map_err(|_| {
         ObjidError::BadRequest(
             "Invalid ranges: each range needs whole numbers `from` and `to`".to_owned(),
         )
@@ -163,20 +176,14 @@ pub async fn get_next(
 /// `authorizeApp` GET: whether the app is authorized.
 pub async fn authorization(unit: &UnitOfWork, request: &Value) -> Result<Value> {
     let app_id = string_field(request, "appId")?;
-    let document = unit
-        .get(&app_key(app_id))
-        .await?
-        .unwrap_or_else(|| json!({}));
+    let document = app_document(unit, app_id).await?;
     Ok(json!({ "authorized": is_authorized(&document) }))
 }
 
 /// `authorizeApp` POST: protect an app with a new key.
 pub async fn authorize(unit: &UnitOfWork, request: &Value, new_key: String) -> Result<Value> {
     let app_id = string_field(request, "appId")?;
-    let document = unit
-        .get(&app_key(app_id))
-        .await?
-        .unwrap_or_else(|| json!({}));
+    let document = app_document(unit, app_id).await?;
     if is_authorized(&document) {
         return Err(ObjidError::InvalidOperation("app is already authorized"));
     }
@@ -191,10 +198,7 @@ pub async fn authorize(unit: &UnitOfWork, request: &Value, new_key: String) -> R
 /// `authorizeApp` DELETE: remove the protection.
 pub async fn deauthorize(unit: &UnitOfWork, request: &Value) -> Result<Value> {
     let app_id = string_field(request, "appId")?;
-    let document = unit
-        .get(&app_key(app_id))
-        .await?
-        .unwrap_or_else(|| json!({}));
+    let document = app_document(unit, app_id).await?;
     if !is_authorized(&document) {
         return Err(ObjidError::InvalidOperation("app is not authorized"));
     }
@@ -340,10 +344,10 @@ pub async fn auto_sync_ids(unit: &UnitOfWork, request: &Value, merge: bool) -> R
         .iter()
         .map(|(app_id, _, _)| app_key(app_id))
         .collect();
-    let documents = unit.get_many(&keys).await?;
+    let documents = unit.get_many_shared(&keys).await?;
     let mut allowed = Vec::new();
     for ((app_id, auth_key, ids), document) in parsed.into_iter().zip(documents) {
-        let document = document.unwrap_or_else(|| json!({}));
+        let document = document.unwrap_or_else(|| Arc::new(json!({})));
         match check_key(&document, auth_key) {
             Ok(()) => allowed.push((app_id, document, ids)),
             Err(_) if skip_unauthorized => {}
@@ -408,5 +412,5 @@ pub async fn store_assignment(unit: &UnitOfWork, request: &Value, add: bool) -> 
 /// `checkApp`: whether anything is stored for an app.
 pub async fn check_app(unit: &UnitOfWork, request: &Value) -> Result<Value> {
     let app_id = string_field(request, "appId")?;
-    Ok(json!({ "known": unit.get(&app_key(app_id)).await?.is_some() }))
+    Ok(json!({ "known": unit.get_shared(&app_key(app_id)).await?.is_some() }))
 }

@@ -14,12 +14,13 @@
 
 use std::collections::HashMap;
 use std::mem;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::Document;
+use crate::SharedDocument;
 
-/// Cached documents, with `None` for a key known to be absent. Documents are shared, so the lock
-/// is held for a lookup, never for a copy of a document.
+/// Cached documents, with `None` for a key known to be absent. Documents are shared: the lock is
+/// held for a lookup, and a reader gets the cache's own value, never a copy of it (values are
+/// never changed in place; a commit replaces an entry with the new value).
 #[derive(Debug)]
 pub(super) struct Cache {
     state: Mutex<State>,
@@ -29,8 +30,8 @@ pub(super) struct Cache {
 
 #[derive(Debug, Default)]
 struct State {
-    young: HashMap<String, Option<Arc<Document>>>,
-    old: HashMap<String, Option<Arc<Document>>>,
+    young: HashMap<String, Option<SharedDocument>>,
+    old: HashMap<String, Option<SharedDocument>>,
     /// Committed transactions so far.
     epoch: u64,
 }
@@ -58,27 +59,20 @@ impl Cache {
 
     /// The cached state of each of `keys` (`None` when unknown), and the epoch to fill misses
     /// with.
-    pub(super) fn lookup(&self, keys: &[String]) -> (Vec<Option<Option<Document>>>, Epoch) {
-        let (shared, epoch) = {
-            let mut state = self.state();
-            let shared: Vec<_> = keys
-                .iter()
-                .map(|key| state.get(key, self.generation))
-                .collect();
-            (shared, Epoch(state.epoch))
-        };
-        let found = shared
-            .into_iter()
-            .map(|cached| cached.map(|document| document.map(|document| (*document).clone())))
+    pub(super) fn lookup(&self, keys: &[String]) -> (Vec<Option<Option<SharedDocument>>>, Epoch) {
+        let mut state = self.state();
+        let found = keys
+            .iter()
+            .map(|key| state.get(key, self.generation))
             .collect();
-        (found, epoch)
+        (found, Epoch(state.epoch))
     }
 
     /// Remember what was read from the file at `epoch`, unless a transaction committed since.
     pub(super) fn fill(
         &self,
         epoch: Epoch,
-        read: impl IntoIterator<Item = (String, Option<Document>)>,
+        read: impl IntoIterator<Item = (String, Option<SharedDocument>)>,
     ) {
         if !self.is_on() {
             return;
@@ -88,25 +82,28 @@ impl Cache {
             return;
         }
         for (key, document) in read {
-            state.insert(key, document.map(Arc::new), self.generation);
+            state.insert(key, document, self.generation);
         }
     }
 
     /// Record a committed transaction: what each written key holds now.
-    pub(super) fn committed(&self, written: impl IntoIterator<Item = (String, Option<Document>)>) {
+    pub(super) fn committed(
+        &self,
+        written: impl IntoIterator<Item = (String, Option<SharedDocument>)>,
+    ) {
         let mut state = self.state();
         state.epoch += 1;
         if !self.is_on() {
             return;
         }
         for (key, document) in written {
-            state.insert(key, document.map(Arc::new), self.generation);
+            state.insert(key, document, self.generation);
         }
     }
 }
 
 impl State {
-    fn get(&mut self, key: &str, generation: usize) -> Option<Option<Arc<Document>>> {
+    fn get(&mut self, key: &str, generation: usize) -> Option<Option<SharedDocument>> {
         if let Some(document) = self.young.get(key) {
             return Some(document.clone());
         }
@@ -115,7 +112,7 @@ impl State {
         Some(document)
     }
 
-    fn insert(&mut self, key: String, document: Option<Arc<Document>>, generation: usize) {
+    fn insert(&mut self, key: String, document: Option<SharedDocument>, generation: usize) {
         self.old.remove(&key);
         if self.young.len() >= generation && !self.young.contains_key(&key) {
             self.old = mem::take(&mut self.young);
@@ -126,13 +123,15 @@ impl State {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use serde_json::json;
 
     use super::*;
 
-    fn document(version: u64) -> Option<Document> {
-        Some(Document {
-            value: json!({"v": version}),
+    fn document(version: u64) -> Option<SharedDocument> {
+        Some(SharedDocument {
+            value: Arc::new(json!({"v": version})),
             version,
         })
     }

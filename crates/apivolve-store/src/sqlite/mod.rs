@@ -18,7 +18,7 @@ use sqlx::{ConnectOptions, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::sql::{self, ListBounds};
-use crate::{Document, DocumentStore, Error, Page, Result, StoreOptions, Write};
+use crate::{Document, DocumentStore, Error, Page, Result, SharedDocument, StoreOptions, Write};
 
 /// A [`DocumentStore`] in a SQLite database file: the embedded default.
 ///
@@ -98,12 +98,12 @@ impl SqliteStore {
         })
     }
 
-    async fn get_many_now(&self, keys: &[String]) -> Result<Vec<Option<Document>>> {
+    async fn get_many_now(&self, keys: &[String]) -> Result<Vec<Option<SharedDocument>>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         if !self.cache.is_on() {
-            return self.read(keys).await;
+            return Ok(shared(self.read(keys).await?));
         }
         let (mut found, epoch) = self.cache.lookup(keys);
         let missing: Vec<String> = keys
@@ -115,7 +115,7 @@ impl SqliteStore {
         if missing.is_empty() {
             return Ok(found.into_iter().flatten().collect());
         }
-        let read = self.read(&missing).await?;
+        let read = shared(self.read(&missing).await?);
         self.cache
             .fill(epoch, missing.iter().cloned().zip(read.iter().cloned()));
         let mut read = read.into_iter();
@@ -189,6 +189,14 @@ impl SqliteStore {
     }
 }
 
+/// Documents read from the file, made shareable (no copy).
+fn shared(documents: Vec<Option<Document>>) -> Vec<Option<SharedDocument>> {
+    documents
+        .into_iter()
+        .map(|document| document.map(SharedDocument::from))
+        .collect()
+}
+
 /// Lock `PATH-lock` beside the database file at `path`: exclusively when this store caches
 /// documents, shared otherwise. In-memory databases (no file at `path`) need no lock.
 fn lock(path: &Path, exclusive: bool) -> Result<Option<File>> {
@@ -231,6 +239,20 @@ fn lock(path: &Path, exclusive: bool) -> Result<Option<File>> {
 
 impl DocumentStore for SqliteStore {
     fn get_many<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<Vec<Option<Document>>>> {
+        async move {
+            let documents = self.get_many_now(keys).await?;
+            Ok(documents
+                .into_iter()
+                .map(|document| document.map(Document::from))
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn get_many_shared<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<SharedDocument>>>> {
         self.get_many_now(keys).boxed()
     }
 

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::cache::Cache;
 use crate::commit::{self, Current, Effect};
 use crate::sql;
-use crate::{Document, Error, Result, Write};
+use crate::{Error, Result, SharedDocument, Write};
 
 /// Commits queued per writer before senders wait.
 const QUEUE: usize = 1024;
@@ -24,7 +24,7 @@ pub(super) struct Job {
 }
 
 /// What a committed transaction left at a key: the document, or `None` when it was deleted.
-type Written = (String, Option<Document>);
+type Written = (String, Option<SharedDocument>);
 
 /// One unit's answer: the version of each write (`None` for a delete), or why it failed.
 type UnitResult = Result<Vec<Option<u64>>>;
@@ -248,8 +248,8 @@ impl Grouped {
                         }
                         written.push((
                             key.clone(),
-                            Some(Document {
-                                value: value.clone(),
+                            Some(SharedDocument {
+                                value: Arc::clone(value),
                                 version,
                             }),
                         ));
@@ -359,7 +359,7 @@ async fn apply_effect(
                 .execute(connection)
                 .await?;
             let version = *last_version;
-            written.push((key, Some(Document { value, version })));
+            written.push((key, Some(SharedDocument { value, version })));
             Ok(Some(version))
         }
         Effect::Delete { key } => {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt};
 
-use crate::{Document, DocumentStore, Error, Page, Result, SharedStore, Write};
+use crate::{Document, DocumentStore, Error, Page, Result, SharedDocument, SharedStore, Write};
 
 /// The faults a [`FaultyStore`] injects; change them at any time through the shared handle.
 #[derive(Debug, Default)]
@@ -107,17 +107,34 @@ impl FaultyStore {
     pub fn faults(&self) -> Arc<Faults> {
         Arc::clone(&self.faults)
     }
+
+    /// A read's delay, count and refusal.
+    async fn before_read(&self) -> Result<()> {
+        self.faults.delay().await;
+        self.faults.reads.fetch_add(1, Ordering::SeqCst);
+        if self.faults.refuse_reads.load(Ordering::SeqCst) {
+            return Err(refused("reads refused"));
+        }
+        Ok(())
+    }
 }
 
 impl DocumentStore for FaultyStore {
     fn get_many<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<Vec<Option<Document>>>> {
         async move {
-            self.faults.delay().await;
-            self.faults.reads.fetch_add(1, Ordering::SeqCst);
-            if self.faults.refuse_reads.load(Ordering::SeqCst) {
-                return Err(refused("reads refused"));
-            }
+            self.before_read().await?;
             self.inner.get_many(keys).await
+        }
+        .boxed()
+    }
+
+    fn get_many_shared<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<SharedDocument>>>> {
+        async move {
+            self.before_read().await?;
+            self.inner.get_many_shared(keys).await
         }
         .boxed()
     }

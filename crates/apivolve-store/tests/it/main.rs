@@ -10,6 +10,7 @@ mod fork;
 mod open;
 mod processes;
 mod savepoint;
+mod sharing;
 mod unit_of_work;
 
 use apivolve_store::SharedStore;
