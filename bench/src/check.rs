@@ -20,24 +20,39 @@ pub(crate) struct Args {
     /// Measured runs (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// Keep the generated project in this folder (for comparing `apivolve check --format json`
+    /// between builds); a folder that already holds one is measured as it is.
+    #[arg(long)]
+    project: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let started = Instant::now();
-    generate(dir.path(), args.types, args.versions)?;
-    println!(
-        "generated {} types x {} versions in {:?}",
-        args.types,
-        args.versions,
-        started.elapsed()
-    );
+    let temporary = tempfile::tempdir()?;
+    let root = match &args.project {
+        Some(folder) => {
+            fs::create_dir_all(folder)?;
+            folder.as_path()
+        }
+        None => temporary.path(),
+    };
+    if root.join(apivolve_model::CONFIG_FILE).exists() {
+        println!("measuring the project in {}", root.display());
+    } else {
+        let started = Instant::now();
+        generate(root, args.types, args.versions)?;
+        println!(
+            "generated {} types x {} versions in {:?}",
+            args.types,
+            args.versions,
+            started.elapsed()
+        );
+    }
 
     let mut load_times = Vec::new();
     let mut check_times = Vec::new();
     for _ in 0..args.runs {
         let started = Instant::now();
-        let (project, diagnostics) = Project::load(dir.path())?;
+        let (project, diagnostics) = Project::load(root)?;
         load_times.push(started.elapsed());
         anyhow::ensure!(
             diagnostics.is_empty(),
@@ -47,7 +62,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         drop(project);
 
         let started = Instant::now();
-        let (project, diagnostics) = Project::load(dir.path())?;
+        let (project, diagnostics) = Project::load(root)?;
         let report = check(&project, diagnostics, &CheckOptions::default());
         check_times.push(started.elapsed());
         anyhow::ensure!(
