@@ -155,7 +155,7 @@ impl Batch {
             extensions: &self.extensions,
             unit,
         };
-        let answer = call::call(&context, inner, &call.target, call.body).await;
+        let answer = call::call(&context, inner, call.target, call.body).await;
         Row::answered(call.line, call.op, call.anchor, answer)
     }
 }

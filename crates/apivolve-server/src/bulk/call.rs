@@ -75,7 +75,7 @@ pub(super) struct Context<'a> {
 }
 
 /// Calls `target` with `body` through the chain at the request's version.
-pub(super) async fn call<S>(context: &Context<'_>, inner: S, target: &Target, body: Value) -> Answer
+pub(super) async fn call<S>(context: &Context<'_>, inner: S, target: Target, body: Value) -> Answer
 where
     S: Inner,
 {
@@ -86,16 +86,19 @@ where
     let Some(endpoint) = version.endpoints.get(&target.endpoint) else {
         return problem_answer(&Problem::internal("the line's endpoint has no runtime"));
     };
-    let uri = match &target.query {
-        Some(query) => format!(
-            "{}/{}{}?{query}",
-            runtime.base_path, version.info.version, target.path
-        ),
-        None => format!(
-            "{}/{}{}",
-            runtime.base_path, version.info.version, target.path
-        ),
-    };
+    let label = &*version.label;
+    let query = target.query.as_deref().unwrap_or("");
+    let mut uri = String::with_capacity(
+        runtime.base_path.len() + label.len() + target.path.len() + query.len() + 2,
+    );
+    uri.push_str(&runtime.base_path);
+    uri.push('/');
+    uri.push_str(label);
+    uri.push_str(&target.path);
+    if let Some(query) = &target.query {
+        uri.push('?');
+        uri.push_str(query);
+    }
     let body = if body.is_null() {
         Body::empty()
     } else {
@@ -105,7 +108,7 @@ where
         }
     };
     let mut request = Request::new(body);
-    *request.method_mut() = target.method.clone();
+    *request.method_mut() = target.method;
     match uri.parse() {
         Ok(uri) => *request.uri_mut() = uri,
         Err(_) => {
@@ -130,7 +133,7 @@ where
         endpoint,
         inner,
         request,
-        target.path_parameters.clone(),
+        target.path_parameters,
     )
     .await;
     read_answer(response).await

@@ -6,7 +6,8 @@ use apivolve_store::Error;
 use axum::body::Body;
 use bytes::Bytes;
 use http::StatusCode;
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::call::Answer;
@@ -85,28 +86,29 @@ impl Row {
             self.outcome = Outcome::Failed;
         }
     }
+}
 
-    pub(super) fn to_json(&self) -> Value {
-        let mut row = Map::new();
-        row.insert("line".into(), self.line.into());
-        row.insert(
-            "op".into(),
-            self.op.clone().map_or(Value::Null, Value::from),
-        );
+/// A row as it is written: `line`, `op`, `$anchor`, `status`, `result`, then `body` or
+/// `problem`; the content is written where it is, without a copy.
+impl Serialize for Row {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut row = serializer.serialize_map(None)?;
+        row.serialize_entry("line", &self.line)?;
+        row.serialize_entry("op", &self.op)?;
         if let Some(anchor) = &self.anchor {
-            row.insert("$anchor".into(), anchor.as_str().into());
+            row.serialize_entry("$anchor", anchor)?;
         }
-        row.insert("status".into(), self.status.into());
+        row.serialize_entry("status", &self.status)?;
         if let Some(upsert) = self.upsert {
-            row.insert("result".into(), upsert.into());
+            row.serialize_entry("result", upsert)?;
         }
         let member = if self.outcome == Outcome::Succeeded {
             "body"
         } else {
             "problem"
         };
-        row.insert(member.into(), self.content.clone());
-        Value::Object(row)
+        row.serialize_entry(member, &self.content)?;
+        row.end()
     }
 }
 
@@ -213,7 +215,7 @@ impl Output {
             View::None => false,
         };
         if shown {
-            self.write(&row.to_json()).await;
+            self.write(row).await;
         }
     }
 
@@ -240,7 +242,7 @@ impl Output {
         self.flush().await;
     }
 
-    async fn write(&mut self, value: &Value) {
+    async fn write(&mut self, value: &impl Serialize) {
         if serde_json::to_writer(&mut self.buffer, value).is_ok() {
             self.buffer.push(b'\n');
         }
