@@ -5,14 +5,20 @@ use std::path::Path;
 
 use apivolve_model::{CheckOptions, Project, check, client_hash};
 
-/// The objid API with `extra` appended to its configuration: the codes of check's diagnostics.
-fn codes_with(extra: &str) -> Vec<String> {
+/// A copy of the objid API with `extra` appended to its configuration.
+fn objid_with(extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/objid/api");
     copy(&source, dir.path());
     let path = dir.path().join("apivolve.toml");
     let config = fs::read_to_string(&path).unwrap();
     fs::write(&path, format!("{config}\n{extra}")).unwrap();
+    dir
+}
+
+/// The codes of check's diagnostics on the objid API with `extra` in its configuration.
+fn codes_with(extra: &str) -> Vec<String> {
+    let dir = objid_with(extra);
     let (project, diagnostics) = Project::load(dir.path()).unwrap();
     let report = check(&project, diagnostics, &CheckOptions::default());
     report
@@ -62,14 +68,8 @@ fn bad_pins_are_errors() {
 
 #[test]
 fn unknown_configuration_keys_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/objid/api");
-    copy(&source, dir.path());
-    let path = dir.path().join("apivolve.toml");
-    let config = fs::read_to_string(&path).unwrap();
-    fs::write(&path, format!("{config}\n[usage]\nflush_every = 3\n")).unwrap();
-    let result = Project::load(dir.path());
-    let refused = match result {
+    let dir = objid_with("[usage]\nflush_every = 3\n");
+    let refused = match Project::load(dir.path()) {
         Err(_) => true,
         Ok((_, diagnostics)) => diagnostics.iter().any(|d| d.is_error()),
     };
