@@ -48,9 +48,8 @@ pub(crate) enum UsageFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct UsageArgs {
-    /// The store the server writes its counts to (default: `[server] store` of apivolve.toml).
-    /// A SQLite store is in use while its server runs: read it after stopping the server, or
-    /// keep counts of running servers in PostgreSQL.
+    /// The store the server writes its counts to (default: `[server] store` of apivolve.toml),
+    /// opened read-only: a SQLite file can be read while its server runs.
     #[arg(long, value_name = "URL")]
     pub(crate) store: Option<String>,
     /// From this day on (UTC, `2026-11-01`).

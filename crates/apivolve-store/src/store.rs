@@ -98,6 +98,10 @@ pub struct StoreOptions {
     /// PostgreSQL: the schema that holds the store's tables, created if missing (default: the
     /// server's `search_path`, usually `public`).
     pub schema: Option<String>,
+    /// SQLite: open an existing file read-only, without its lock or cache, beside the store
+    /// that owns it (a report reading a running server's file); every commit fails (default
+    /// `false`).
+    pub read_only: bool,
 }
 
 impl Default for StoreOptions {
@@ -108,6 +112,7 @@ impl Default for StoreOptions {
             max_connections: 8,
             cache_documents: 10_000,
             schema: None,
+            read_only: false,
         }
     }
 }
@@ -138,6 +143,13 @@ impl StoreOptions {
     #[must_use]
     pub fn cache_documents(mut self, documents: usize) -> Self {
         self.cache_documents = documents;
+        self
+    }
+
+    /// Open SQLite files read-only, beside the store that owns them.
+    #[must_use]
+    pub fn read_only(mut self, on: bool) -> Self {
+        self.read_only = on;
         self
     }
 

@@ -67,7 +67,9 @@ pub(super) fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?
         .block_on(async {
-            let store = apivolve_store::open_store(&url)
+            // Read-only: a SQLite file can be read while its server runs.
+            let options = apivolve_store::StoreOptions::default().read_only(true);
+            let store = apivolve_store::open_store_with(&url, &options)
                 .await
                 .with_context(|| format!("cannot open the store `{url}`"))?;
             read_usage(&store, args.since, args.until)

@@ -105,3 +105,18 @@ fn client_hash_prints_what_usage_and_pins_use() {
         apivolve_model::client_hash("objid", "acme-key")
     );
 }
+
+#[test]
+fn usage_reads_a_sqlite_store_that_its_server_holds_open() {
+    let (project, url) = project_with_counts();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The server's store: caching, so it holds the file's lock while open.
+    let owner = runtime.block_on(apivolve_store::open_store(&url)).unwrap();
+    let run = project.run(&["usage", "--store", &url, "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("\"calls\": 10"), "{}", run.stdout);
+    drop(owner);
+}

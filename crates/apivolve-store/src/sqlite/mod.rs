@@ -36,6 +36,7 @@ use crate::{Document, DocumentStore, Error, Page, Result, SharedDocument, StoreO
 /// while open, and a second store on the same file, in this process or another, fails to open
 /// with [`Error::Unavailable`]. With the cache off (`cache_documents(0)`) the lock is shared, so
 /// several uncached stores may use one file. Several instances of a service belong on PostgreSQL.
+/// A store opened with [`StoreOptions::read_only`] takes no lock and can read beside the owner.
 #[derive(Debug)]
 pub struct SqliteStore {
     readers: SqlitePool,
@@ -59,21 +60,37 @@ impl SqliteStore {
     /// [`Error::Unavailable`] when another store holds the file (see the type's documentation);
     /// [`Error::Migrate`] when the schema cannot be brought up to date.
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self> {
-        let connect = SqliteConnectOptions::from_str(url)
-            .map_err(Error::database("open"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10));
+        let connect = SqliteConnectOptions::from_str(url).map_err(Error::database("open"))?;
+        // Read-only: the owner's file as it is (no creation, journal mode or schema change); no
+        // lock, since a reader cannot make the owner's cache stale; no cache of its own.
+        let connect = if options.read_only {
+            connect.read_only(true)
+        } else {
+            connect
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+        }
+        .busy_timeout(Duration::from_secs(10));
         let mut connection = connect.connect().await.map_err(Error::database("open"))?;
-        let exclusive = options.cache_documents > 0;
-        let lock = lock(connect.get_filename(), exclusive)?;
-        let mut migrator = sqlx::migrate!("migrations/sqlite");
-        migrator.dangerous_set_table_name(sql::MIGRATIONS_TABLE);
-        migrator
-            .run(&mut connection)
-            .await
-            .map_err(Error::Migrate)?;
+        let cache_documents = if options.read_only {
+            0
+        } else {
+            options.cache_documents
+        };
+        let lock = if options.read_only {
+            None
+        } else {
+            lock(connect.get_filename(), cache_documents > 0)?
+        };
+        if !options.read_only {
+            let mut migrator = sqlx::migrate!("migrations/sqlite");
+            migrator.dangerous_set_table_name(sql::MIGRATIONS_TABLE);
+            migrator
+                .run(&mut connection)
+                .await
+                .map_err(Error::Migrate)?;
+        }
         let readers = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .min_connections(0)
@@ -85,7 +102,7 @@ impl SqliteStore {
         } else {
             1
         };
-        let cache = Arc::new(cache::Cache::new(options.cache_documents));
+        let cache = Arc::new(cache::Cache::new(cache_documents));
         let writer = writer::spawn(connection, max_group, Arc::clone(&cache));
         // Two queries in flight keep both a reader and the next batch busy.
         let reads = reads::Reads::new(readers.clone(), 2);

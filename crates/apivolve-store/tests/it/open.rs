@@ -93,6 +93,43 @@ async fn a_caching_sqlite_store_has_its_file_to_itself() {
 }
 
 #[tokio::test]
+async fn a_read_only_sqlite_store_reads_beside_the_owner_and_writes_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("store.db");
+    let url = format!("sqlite://{}", path.display());
+    let read_only = StoreOptions::default().read_only(true);
+    // No file: nothing to read, and nothing is created.
+    assert!(open_store_with(&url, &read_only).await.is_err());
+    assert!(!path.exists());
+
+    let owner = open_store(&url).await.unwrap();
+    write_and_read(&owner).await;
+    let reader = open_store_with(&url, &read_only).await.unwrap();
+    let found = reader.get_many(&["k".into()]).await.unwrap();
+    assert_eq!(found[0].as_ref().unwrap().value, json!({"v": 1}));
+    let page = reader.list("", None, 10).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    let refused = reader
+        .commit(vec![Write::Insert {
+            key: "other".into(),
+            value: json!(1),
+        }])
+        .await;
+    assert!(refused.is_err());
+    // The owner's later commits are seen by the reader (it keeps no cache).
+    let unit = UnitOfWork::new(owner.clone());
+    unit.get("k").await.unwrap();
+    unit.put("k", json!({"v": 2})).unwrap();
+    unit.commit().await.unwrap();
+    let found = reader
+        .get_many(&["k".into(), "other".into()])
+        .await
+        .unwrap();
+    assert_eq!(found[0].as_ref().unwrap().value, json!({"v": 2}));
+    assert!(found[1].is_none());
+}
+
+#[tokio::test]
 async fn sqlite_reads_of_cached_documents_see_every_commit() {
     let directory = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", directory.path().join("store.db").display());
