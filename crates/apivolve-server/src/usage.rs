@@ -179,10 +179,15 @@ impl Usage {
         self.shared.has_store.store(true, Ordering::Release);
     }
 
+    /// Whether calls are counted: `[usage] enabled` and a store to keep them in.
+    pub(crate) fn is_counting(&self) -> bool {
+        self.shared.enabled && self.shared.has_store.load(Ordering::Acquire)
+    }
+
     /// Counts one call (and starts the background flush on the first one, in the tokio runtime
     /// of the call). Without a store nothing is counted.
     pub(crate) fn record(&self, client: Arc<str>, version: &Arc<str>, endpoint: &Arc<str>) {
-        if !self.shared.enabled || !self.shared.has_store.load(Ordering::Acquire) {
+        if !self.is_counting() {
             return;
         }
         let key = Key {

@@ -167,7 +167,7 @@ where
         return chain(runtime, inner, docs, request).await;
     }
     let (parts, body) = request.into_parts();
-    let Ok(Some(negotiated)) = runtime.negotiate(&parts) else {
+    let Ok(Some(negotiated)) = runtime.negotiate(&parts, &std::cell::OnceCell::new()) else {
         return chain(runtime, inner, docs, Request::from_parts(parts, body)).await;
     };
     let Some(version) = runtime.versions.get(&negotiated.version) else {

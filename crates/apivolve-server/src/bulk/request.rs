@@ -260,11 +260,13 @@ async fn run<S>(
 ) where
     S: Inner,
 {
-    output.count_calls(LineCalls {
-        runtime: batch.runtime.clone(),
-        version: batch.version.clone(),
-        client: batch.runtime.clients.identify(&batch.headers),
-    });
+    if batch.runtime.usage.is_counting() {
+        output.count_calls(LineCalls {
+            runtime: batch.runtime.clone(),
+            version: batch.version.clone(),
+            client: batch.runtime.clients.identify(&batch.headers),
+        });
+    }
     let ending = match bulk.unit_store() {
         Some(store) => shared::run(&batch, inner, store, &mut source, &mut output).await,
         None => independent::run(batch.clone(), inner, &mut source, &mut output).await,

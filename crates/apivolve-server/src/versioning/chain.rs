@@ -52,7 +52,8 @@ where
         };
     }
     let (parts, body) = request.into_parts();
-    let negotiated = match runtime.negotiate(&parts) {
+    let client = std::cell::OnceCell::new();
+    let negotiated = match runtime.negotiate(&parts, &client) {
         Ok(Some(negotiated)) => negotiated,
         Ok(None) => return call(inner, Request::from_parts(parts, body)).await,
         Err(problem) => {
@@ -95,7 +96,7 @@ where
             Problem::internal(format!("endpoint `{endpoint_id}` has no runtime")).into_response(),
         );
     };
-    runtime.record_call(&parts.headers, version, endpoint);
+    runtime.record_call(&parts.headers, &client, version, endpoint);
     let request = Incoming {
         parts,
         body,
@@ -460,20 +461,8 @@ async fn respond(
                 error => Problem::internal(format!("response migration failed: {error}")),
             })?;
         metrics::record_migration(MigrationDirection::Down, started.elapsed());
-        if let Ok(code) = StatusCode::from_u16(migrated.status) {
-            parts.status = code;
-        }
-        if let Some(value) = migrated
-            .media_type
-            .as_deref()
-            .and_then(|media_type| HeaderValue::from_str(media_type).ok())
-        {
-            parts.headers.insert(header::CONTENT_TYPE, value);
-        }
-        let text = migrated
-            .media_type
-            .as_deref()
-            .is_some_and(|media_type| media_type.starts_with("text/"));
+        set_status(&mut parts, migrated.status);
+        let text = set_media_type(&mut parts.headers, migrated.media_type.as_deref());
         let bytes = match migrated.body {
             Some(body) => Bytes::from(body),
             // A body that was not JSON has no text to give a plain-text error shape.
@@ -497,9 +486,7 @@ async fn respond(
                 Problem::internal(format!("response migration failed: {error}"))
             })?;
             metrics::record_migration(MigrationDirection::Down, started.elapsed());
-            if let Ok(code) = StatusCode::from_u16(migrated.status) {
-                parts.status = code;
-            }
+            set_status(&mut parts, migrated.status);
             let bytes = encode(
                 &mut parts.headers,
                 migrated.media_type.as_deref(),
@@ -548,14 +535,9 @@ fn encode(
     body: Option<&Value>,
     original: Bytes,
 ) -> Result<Bytes, Problem> {
-    if let Some(media_type) = media_type {
-        if let Ok(value) = HeaderValue::from_str(media_type) {
-            headers.insert(header::CONTENT_TYPE, value);
-        }
-        if media_type.starts_with("text/") {
-            let text = body.and_then(Value::as_str).unwrap_or_default();
-            return Ok(Bytes::from(text.to_owned()));
-        }
+    if set_media_type(headers, media_type) {
+        let text = body.and_then(Value::as_str).unwrap_or_default();
+        return Ok(Bytes::from(text.to_owned()));
     }
     match body {
         Some(value) => {
@@ -566,6 +548,25 @@ fn encode(
         }
         None => Ok(original),
     }
+}
+
+/// The status a migration gave a response.
+fn set_status(parts: &mut http::response::Parts, status: u16) {
+    if let Ok(code) = StatusCode::from_u16(status) {
+        parts.status = code;
+    }
+}
+
+/// Sets the media type an error shape gave a migrated response; whether it is a text type (the
+/// body is then the text itself, not JSON).
+fn set_media_type(headers: &mut http::HeaderMap, media_type: Option<&str>) -> bool {
+    let Some(media_type) = media_type else {
+        return false;
+    };
+    if let Ok(value) = HeaderValue::from_str(media_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    media_type.starts_with("text/")
 }
 
 fn should_validate(mode: ResponseValidation) -> bool {

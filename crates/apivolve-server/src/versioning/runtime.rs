@@ -1,5 +1,6 @@
 //! Everything the layer needs, compiled once at start-up from an API project.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -280,30 +281,38 @@ impl Runtime {
     }
 
     /// Negotiates a request's version: what the client names, else its pin, else the default.
+    /// `client` holds the request's client once it was identified, for [`Self::record_call`].
     pub(crate) fn negotiate(
         &self,
         parts: &http::request::Parts,
+        client: &OnceCell<Arc<str>>,
     ) -> Result<Option<crate::Negotiated>, Problem> {
         let mut negotiated = self.negotiator.negotiate(parts)?;
         if self.clients.has_pins()
             && let Some(negotiated) = negotiated.as_mut()
             && negotiated.source.is_none()
-            && let Some(pinned) = self.clients.pin(&self.clients.identify(&parts.headers))
         {
-            negotiated.version = pinned.clone();
+            let client = client.get_or_init(|| self.clients.identify(&parts.headers));
+            if let Some(pinned) = self.clients.pin(client) {
+                negotiated.version = pinned.clone();
+            }
         }
         Ok(negotiated)
     }
 
-    /// Counts a call of `endpoint` at `version` by the client of `headers`.
+    /// Counts a call of `endpoint` at `version` by the client of `headers` (identified once).
     pub(crate) fn record_call(
         &self,
         headers: &http::HeaderMap,
+        client: &OnceCell<Arc<str>>,
         version: &VersionRuntime,
         endpoint: &EndpointRuntime,
     ) {
-        self.usage
-            .record(self.clients.identify(headers), &version.label, &endpoint.id);
+        if self.usage.is_counting() {
+            let client = client.get_or_init(|| self.clients.identify(headers));
+            self.usage
+                .record(client.clone(), &version.label, &endpoint.id);
+        }
     }
 
     /// Calls counted per client, version, endpoint and day: flush them at shutdown.
