@@ -116,6 +116,16 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+
+    /// A read of the SQLite file failed.
+    #[error("SQLite error during {operation}")]
+    Sqlite {
+        /// What the store was doing: `get_many`, `list`, `open`.
+        operation: &'static str,
+        /// The library's error.
+        #[source]
+        source: rusqlite::Error,
+    },
 }
 
 impl Error {
@@ -127,6 +137,7 @@ impl Error {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Unavailable { .. } => ErrorKind::Unavailable,
             Self::Database { source, .. } => database_kind(source),
+            Self::Sqlite { source, .. } => sqlite_kind(source),
             Self::DuplicateKey { .. }
             | Self::UnitClosed { .. }
             | Self::UnsupportedUrl { .. }
@@ -146,6 +157,20 @@ impl Error {
 
     pub(crate) fn database(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
         move |source| Self::Database { operation, source }
+    }
+
+    pub(crate) fn sqlite(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> Self {
+        move |source| Self::Sqlite { operation, source }
+    }
+}
+
+/// A busy or locked database is `Unavailable`, anything else `Other`.
+fn sqlite_kind(error: &rusqlite::Error) -> ErrorKind {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            ErrorKind::Unavailable
+        }
+        _ => ErrorKind::Other,
     }
 }
 

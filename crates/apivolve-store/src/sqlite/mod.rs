@@ -1,7 +1,7 @@
 //! The SQLite backend: WAL, one writer task, group commit.
 
 mod cache;
-mod reads;
+mod readers;
 mod writer;
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -11,19 +11,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Row};
+use sqlx::ConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::sql::{self, ListBounds};
 use crate::{Document, DocumentStore, Error, Page, Result, SharedDocument, StoreOptions, Write};
 
+/// How long a statement waits for a lock held by another connection.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A [`DocumentStore`] in a SQLite database file: the embedded default.
 ///
 /// The database runs in WAL mode with `synchronous = FULL`, so a commit that returned is on disk.
-/// Reads go through a pool of connections and never wait for writes. All writes go through one
+/// Reads run on the reading thread, on connections of their own, and never wait for writes. All writes go through one
 /// writer task that owns one connection; with group commit on
 /// ([`StoreOptions::group_commit`], the default) it gathers the commits of concurrent units whose
 /// keys do not overlap into one transaction, paying for one `fsync` instead of one each. Each unit
@@ -39,8 +40,7 @@ use crate::{Document, DocumentStore, Error, Page, Result, SharedDocument, StoreO
 /// A store opened with [`StoreOptions::read_only`] takes no lock and can read beside the owner.
 #[derive(Debug)]
 pub struct SqliteStore {
-    readers: SqlitePool,
-    reads: Arc<reads::Reads>,
+    readers: Arc<readers::Readers>,
     writer: mpsc::Sender<writer::Job>,
     cache: Arc<cache::Cache>,
     /// The lock on `PATH-lock`, held while the store is open (`None` for in-memory databases).
@@ -71,7 +71,7 @@ impl SqliteStore {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
         }
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(BUSY_TIMEOUT);
         let mut connection = connect.connect().await.map_err(Error::database("open"))?;
         let cache_documents = if options.read_only {
             0
@@ -91,12 +91,17 @@ impl SqliteStore {
                 .await
                 .map_err(Error::Migrate)?;
         }
-        let readers = SqlitePoolOptions::new()
-            .max_connections(options.max_connections)
-            .min_connections(0)
-            .connect_with(connect)
-            .await
-            .map_err(Error::database("open"))?;
+        let filename = connect.get_filename();
+        let filename = filename.to_str().ok_or_else(|| Error::Unavailable {
+            reason: format!("the SQLite file name {} is not UTF-8", filename.display()),
+        })?;
+        let target = readers::Target {
+            // sqlx names an in-memory database `file:sqlx-in-memory-N`; `mode=memory` asks for one.
+            in_memory: filename.starts_with("file:sqlx-in-memory-") || url.contains("mode=memory"),
+            filename: filename.to_owned(),
+            busy_timeout: BUSY_TIMEOUT,
+        };
+        let readers = readers::Readers::open(target, options.max_connections as usize)?;
         let max_group = if options.group_commit {
             options.max_group
         } else {
@@ -104,11 +109,8 @@ impl SqliteStore {
         };
         let cache = Arc::new(cache::Cache::new(cache_documents));
         let writer = writer::spawn(connection, max_group, Arc::clone(&cache));
-        // Two queries in flight keep both a reader and the next batch busy.
-        let reads = reads::Reads::new(readers.clone(), 2);
         Ok(Self {
             readers,
-            reads,
             writer,
             cache,
             _lock: lock,
@@ -144,9 +146,9 @@ impl SqliteStore {
         Ok(found.into_iter().flatten().collect())
     }
 
-    /// Read `keys` from the file, in a query shared with concurrent readers.
+    /// Read `keys` from the file.
     async fn read(&self, keys: &[String]) -> Result<Vec<Option<Document>>> {
-        self.reads.get_many(keys.to_vec()).await
+        self.readers.get_many(keys).await
     }
 
     async fn commit_now(&self, writes: Vec<Write>) -> Result<Vec<Option<u64>>> {
@@ -168,41 +170,9 @@ impl SqliteStore {
     }
 
     async fn list_now(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Page> {
-        let bounds = ListBounds::new(prefix, after, limit);
-        let query = match (bounds.after, bounds.end.is_some()) {
-            (false, true) => {
-                "SELECT key, value, version FROM apivolve_documents \
-                 WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3"
-            }
-            (true, true) => {
-                "SELECT key, value, version FROM apivolve_documents \
-                 WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3"
-            }
-            (false, false) => {
-                "SELECT key, value, version FROM apivolve_documents \
-                 WHERE key >= $1 AND $2 IS NULL ORDER BY key LIMIT $3"
-            }
-            (true, false) => {
-                "SELECT key, value, version FROM apivolve_documents \
-                 WHERE key > $1 AND $2 IS NULL ORDER BY key LIMIT $3"
-            }
-        };
-        let rows = sqlx::query(query)
-            .bind(&bounds.lower)
-            .bind(bounds.end.as_deref())
-            .bind(bounds.fetch)
-            .fetch_all(&self.readers)
+        self.readers
+            .list(ListBounds::new(prefix, after, limit))
             .await
-            .map_err(Error::database("list"))?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            let key: String = row.try_get(0).map_err(Error::database("list"))?;
-            let text: String = row.try_get(1).map_err(Error::database("list"))?;
-            let version: i64 = row.try_get(2).map_err(Error::database("list"))?;
-            let document = sql::document(&key, &text, version)?;
-            items.push((key, document));
-        }
-        Ok(bounds.page(items))
     }
 }
 

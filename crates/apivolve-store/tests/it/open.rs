@@ -168,3 +168,57 @@ async fn sqlite_reads_of_cached_documents_see_every_commit() {
         .unwrap();
     assert_eq!(store.get_many(&key("a")).await.unwrap(), [None]);
 }
+
+/// Reads run on the reading thread (a few keys of a file), or on a blocking thread (many keys,
+/// in-memory databases, whose readers wait for the writer's table locks): on a runtime of one
+/// thread, reads and commits interleaved must all finish and every read sees a whole commit.
+#[tokio::test]
+async fn sqlite_reads_beside_commits_on_one_thread() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = format!("sqlite://{}", directory.path().join("store.db").display());
+    let uncached = StoreOptions::default().cache_documents(0);
+    for url in [file.as_str(), "sqlite::memory:"] {
+        let store = open_store_with(url, &uncached).await.unwrap();
+        let keys: Vec<String> = (0..40).map(|n| format!("doc/{n:02}")).collect();
+        let writer = {
+            let (store, keys) = (store.clone(), keys.clone());
+            tokio::spawn(async move {
+                for round in 0..30 {
+                    let unit = UnitOfWork::new(store.clone());
+                    for key in &keys {
+                        unit.get(key).await.unwrap();
+                        unit.put(key, json!({"round": round})).unwrap();
+                    }
+                    unit.commit().await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        let mut reads = 0;
+        while !writer.is_finished() || reads < 10 {
+            // Many keys (a blocking thread), then a few (inline for the file).
+            for wanted in [&keys[..], &keys[..2]] {
+                let found = store.get_many(wanted).await.unwrap();
+                let rounds: Vec<_> = found
+                    .iter()
+                    .map(|document| document.as_ref().map(|document| document.value.clone()))
+                    .collect();
+                assert!(
+                    rounds.windows(2).all(|pair| pair[0] == pair[1]),
+                    "{url}: one read sees one commit: {rounds:?}"
+                );
+            }
+            reads += 1;
+            tokio::task::yield_now().await;
+        }
+        writer.await.unwrap();
+        let last = store.get_many(&keys[..1]).await.unwrap();
+        assert_eq!(
+            last[0].as_ref().unwrap().value,
+            json!({"round": 29}),
+            "{url}"
+        );
+        let page = store.list("doc/", None, 100).await.unwrap();
+        assert_eq!(page.items.len(), 40, "{url}");
+    }
+}
