@@ -33,10 +33,11 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tower::Layer;
+
+use crate::client::connect;
 
 const LINES: u64 = 100_000;
 const LARGE_LINES: u64 = 1_000_000;
@@ -149,21 +150,6 @@ async fn upsert(UrlPath(id): UrlPath<String>, Uow(unit): Uow, Json(body): Json<V
         answer["created"] = json!(true);
         (StatusCode::CREATED, Json(answer)).into_response()
     }
-}
-
-/// A keep-alive HTTP/1.1 connection to `address`.
-async fn connect(
-    address: SocketAddr,
-) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Body>> {
-    let stream = TcpStream::connect(address).await?;
-    stream.set_nodelay(true)?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            eprintln!("connection closed: {error}");
-        }
-    });
-    Ok(sender)
 }
 
 /// The bulk body's frames, generated as they are sent.

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod bulk;
 mod check;
+mod client;
 mod objid;
 mod store;
 mod versioning;

@@ -22,10 +22,17 @@ use apivolve_store::{
     Document, DocumentStore, Page, SharedDocument, SharedStore, StoreOptions, Write,
 };
 use axum::ServiceExt as _;
+use axum::body::Body;
 use futures::future::{BoxFuture, FutureExt};
+use http::header::{CONTENT_TYPE, HOST};
+use http::{Method, Request};
+use http_body_util::BodyExt as _;
+use hyper::client::conn::http1::SendRequest;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+
+use crate::client::connect;
 
 /// The seed's target load: 20,000 developers, each calling every 120 s.
 const SEED_LOAD: f64 = 20_000.0 / 120.0;
@@ -151,7 +158,7 @@ impl Call {
     }
 
     /// Method, path and body of this call for `app`, at v1 or v2.
-    fn request(self, v1: bool, app: &str, rng: &mut StdRng) -> (reqwest::Method, String, Value) {
+    fn request(self, v1: bool, app: &str, rng: &mut StdRng) -> (Method, String, Value) {
         let version = if v1 { "v1" } else { "v2" };
         let object_type = TYPES[rng.random_range(0..TYPES.len())];
         let ranges = json!([{"from": 50000, "to": 59999}, {"from": 70000, "to": 70999}]);
@@ -162,22 +169,14 @@ impl Call {
             get_next["user"] = json!("dev");
         }
         let (method, endpoint, body) = match self {
-            Self::Peek => (reqwest::Method::GET, "getNext", get_next),
-            Self::Commit => (reqwest::Method::POST, "getNext", get_next),
+            Self::Peek => (Method::GET, "getNext", get_next),
+            Self::Commit => (Method::POST, "getNext", get_next),
             Self::Sync => {
                 let base: u64 = rng.random_range(50000..59990);
                 let ids = json!({object_type: [base, base + 3, base + 7]});
-                (
-                    reqwest::Method::PATCH,
-                    "syncIds",
-                    json!({"appId": app, "ids": ids}),
-                )
+                (Method::PATCH, "syncIds", json!({"appId": app, "ids": ids}))
             }
-            Self::Consumption => (
-                reqwest::Method::GET,
-                "getConsumption",
-                json!({"appId": app}),
-            ),
+            Self::Consumption => (Method::GET, "getConsumption", json!({"appId": app})),
         };
         (method, format!("/api/{version}/{endpoint}"), body)
     }
@@ -230,19 +229,21 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let warm_up = Duration::from_secs(args.warm_up);
     let measure = Duration::from_secs(args.seconds.max(1));
     let (seen, elapsed, [reads, writes, commits]) = load_runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(args.concurrency)
-            .timeout(Duration::from_secs(30))
-            .build()?;
-        let base = format!("http://{address}");
+        let mut connections = Vec::new();
+        for _ in 0..args.concurrency.max(1) {
+            connections.push(connect(address).await?);
+        }
+        let host = address.to_string();
         let started = Instant::now();
         let measure_from = started + warm_up;
         let deadline = measure_from + measure;
-        let workers: Vec<_> = (0..args.concurrency.max(1))
-            .map(|index| {
+        let workers: Vec<_> = connections
+            .into_iter()
+            .enumerate()
+            .map(|(index, connection)| {
                 let worker = Worker {
-                    client: client.clone(),
-                    base: base.clone(),
+                    connection,
+                    host: host.clone(),
                     rng: StdRng::seed_from_u64(index as u64),
                     apps: args.apps.max(1),
                     hot: args.hot.clamp(1, args.apps.max(1)),
@@ -295,8 +296,8 @@ fn app_name(index: usize) -> String {
 }
 
 struct Worker {
-    client: reqwest::Client,
-    base: String,
+    connection: SendRequest<Body>,
+    host: String,
     rng: StdRng,
     apps: usize,
     hot: usize,
@@ -319,16 +320,30 @@ impl Worker {
             let v1 = self.rng.random_bool(0.5);
             let call = Call::pick(&mut self.rng);
             let (method, path, body) = call.request(v1, &app_name(app), &mut self.rng);
+            let request = Request::builder()
+                .method(method)
+                .uri(&path)
+                .header(HOST, &self.host)
+                .header(CONTENT_TYPE, "application/json")
+                .body(Body::from(serde_json::to_vec(&body)?))?;
             let sent = Instant::now();
-            let response = self
-                .client
-                .request(method, format!("{}{path}", self.base))
-                .json(&body)
-                .send()
+            self.connection
+                .ready()
                 .await
-                .with_context(|| format!("calling {path}"))?;
+                .context("the connection closed")?;
+            let response = tokio::time::timeout(
+                Duration::from_secs(30),
+                self.connection.send_request(request),
+            )
+            .await
+            .with_context(|| format!("calling {path}: no answer in 30 s"))?
+            .with_context(|| format!("calling {path}"))?;
             let status = response.status().as_u16();
-            response.bytes().await.context("reading an answer")?;
+            response
+                .into_body()
+                .collect()
+                .await
+                .context("reading an answer")?;
             if sent < measure_from {
                 continue;
             }
