@@ -1,8 +1,8 @@
-//! The SQLite store's document cache: what a key holds, kept coherent by the writer task.
+//! The SQLite store's document cache: what a key holds, kept coherent by the writer.
 //!
 //! The cache is only sound while this process is the file's one writer: [`super::SqliteStore`]
 //! holds an exclusive lock on the file while its cache is on. Then every change of the file goes
-//! through the writer task, which updates the cache after each committed transaction (write
+//! through the writer, which updates the cache after each committed transaction (write
 //! through) and bumps the cache's epoch. A reader that missed fills the cache with what it read
 //! only when no transaction committed while it was reading (the epoch did not move), so a read
 //! that raced with a commit can never leave a stale entry behind.

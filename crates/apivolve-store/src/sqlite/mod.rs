@@ -1,6 +1,7 @@
-//! The SQLite backend: WAL, one writer task, group commit.
+//! The SQLite backend: WAL, one writer thread, group commit.
 
 mod cache;
+mod database;
 mod readers;
 mod writer;
 
@@ -8,24 +9,21 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt};
-use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection as _};
 use tokio::sync::{mpsc, oneshot};
 
+use self::database::{Access, BUSY_TIMEOUT, Database};
 use crate::sql::{self, ListBounds};
 use crate::{Document, DocumentStore, Error, Page, Result, SharedDocument, StoreOptions, Write};
-
-/// How long a statement waits for a lock held by another connection.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A [`DocumentStore`] in a SQLite database file: the embedded default.
 ///
 /// The database runs in WAL mode with `synchronous = FULL`, so a commit that returned is on disk.
-/// Reads run on the reading thread, on connections of their own, and never wait for writes. All writes go through one
-/// writer task that owns one connection; with group commit on
+/// Reads run on the reading thread, on connections of their own, and never wait for writes. All
+/// writes go through one writer thread that owns one connection; with group commit on
 /// ([`StoreOptions::group_commit`], the default) it gathers the commits of concurrent units whose
 /// keys do not overlap into one transaction, paying for one `fsync` instead of one each. Each unit
 /// still gets its own result: versions are checked per unit inside the transaction, and a unit
@@ -52,11 +50,12 @@ impl SqliteStore {
     /// `sqlite:///absolute/path`, `sqlite:PATH` or `sqlite::memory:`.
     ///
     /// The store's tables are created by its embedded migrations. Must be called inside a Tokio
-    /// runtime: the writer task is spawned on it.
+    /// runtime (larger reads run on its blocking threads).
     ///
     /// # Errors
     ///
-    /// [`Error::Database`] when the URL is malformed or the file cannot be opened or created;
+    /// [`Error::Database`] or [`Error::Sqlite`] when the URL is malformed or the file cannot be
+    /// opened or created;
     /// [`Error::Unavailable`] when another store holds the file (see the type's documentation);
     /// [`Error::Migrate`] when the schema cannot be brought up to date.
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self> {
@@ -95,20 +94,28 @@ impl SqliteStore {
         let filename = filename.to_str().ok_or_else(|| Error::Unavailable {
             reason: format!("the SQLite file name {} is not UTF-8", filename.display()),
         })?;
-        let target = readers::Target {
+        let database = Database {
             // sqlx names an in-memory database `file:sqlx-in-memory-N`; `mode=memory` asks for one.
             in_memory: filename.starts_with("file:sqlx-in-memory-") || url.contains("mode=memory"),
             filename: filename.to_owned(),
-            busy_timeout: BUSY_TIMEOUT,
+            read_only: options.read_only,
         };
-        let readers = readers::Readers::open(target, options.max_connections as usize)?;
+        let readers = readers::Readers::open(database.clone(), options.max_connections as usize)?;
         let max_group = if options.group_commit {
             options.max_group
         } else {
             1
         };
         let cache = Arc::new(cache::Cache::new(cache_documents));
-        let writer = writer::spawn(connection, max_group, Arc::clone(&cache));
+        let writer = writer::spawn(
+            database.connect(Access::Write)?,
+            max_group,
+            Arc::clone(&cache),
+        )?;
+        // The store's own connections are open (an in-memory database lives on with them).
+        if let Err(error) = connection.close().await {
+            tracing::warn!(%error, "closing the SQLite set-up connection failed");
+        }
         Ok(Self {
             readers,
             writer,
@@ -163,7 +170,7 @@ impl SqliteStore {
             reply,
         };
         let gone = || Error::Unavailable {
-            reason: "the SQLite writer task has stopped".to_owned(),
+            reason: "the SQLite writer has stopped".to_owned(),
         };
         self.writer.send(job).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?

@@ -4,50 +4,41 @@
 //! wake-ups and a channel each way, which cost far more than a lookup by primary key in SQLite's
 //! page cache (a few microseconds). The store's reads therefore run on the thread that asks, on
 //! connections of their own ([`rusqlite`], over the same SQLite library as sqlx): an idle one is
-//! taken from a small stack, used for one statement and put back. WAL mode lets them read while
-//! the writer task writes; each statement sees the last committed transaction.
+//! taken from a small stack, used for one read and put back. WAL mode lets them read while the
+//! writer writes; a read sees the last committed transaction (one read transaction for all the
+//! keys of a read).
 //!
 //! A read of many keys, or a listing, may take longer than an async task should block its
 //! thread; those run on Tokio's blocking threads instead ([`Readers::get_many`],
 //! [`Readers::list`]). So does every read of an in-memory database: its connections share one
-//! cache with table locks, so a read waits (`unlock_notify`) while the writer task is inside a
-//! transaction, and that task may need the very thread the read would block.
+//! cache with table locks (no WAL), so a read waits (`unlock_notify`) for as long as the writer is
+//! inside a transaction.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 
+use super::database::{Access, Database};
 use crate::sql::ListBounds;
 use crate::{Document, Error, Page, Result, sql};
 
 /// Keys a read looks up on the calling thread; more go to a blocking thread.
 const INLINE_KEYS: usize = 16;
 
-/// How a reader connection opens the database.
-#[derive(Debug, Clone)]
-pub(super) struct Target {
-    /// The file name or `file:` URI that sqlx opened.
-    pub(super) filename: String,
-    /// An in-memory database shared by the store's connections (through one shared cache).
-    pub(super) in_memory: bool,
-    pub(super) busy_timeout: Duration,
-}
-
 /// The reader connections: idle ones wait on a stack, at most `max_idle` of them.
 #[derive(Debug)]
 pub(super) struct Readers {
-    target: Target,
+    database: Database,
     idle: Mutex<Vec<Connection>>,
     max_idle: usize,
 }
 
 impl Readers {
-    /// Readers of `target`, keeping at most `max_idle` connections open between reads; one is
+    /// Readers of `database`, keeping at most `max_idle` connections open between reads; one is
     /// opened now, so a database that cannot be read fails the store's opening.
-    pub(super) fn open(target: Target, max_idle: usize) -> Result<Arc<Self>> {
+    pub(super) fn open(database: Database, max_idle: usize) -> Result<Arc<Self>> {
         let readers = Self {
-            target,
+            database,
             idle: Mutex::new(Vec::new()),
             max_idle: max_idle.max(1),
         };
@@ -61,21 +52,7 @@ impl Readers {
     }
 
     fn connect(&self) -> Result<Connection> {
-        // The flags sqlx uses for the same database, read-only: a `file:` URI for in-memory
-        // databases, whose connections share one cache (readers then wait for the writer's
-        // table locks through `unlock_notify`).
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        if self.target.in_memory {
-            flags |= OpenFlags::SQLITE_OPEN_MEMORY | OpenFlags::SQLITE_OPEN_SHARED_CACHE;
-        }
-        let connection = Connection::open_with_flags(&self.target.filename, flags)
-            .map_err(Error::sqlite("open"))?;
-        connection
-            .busy_timeout(self.target.busy_timeout)
-            .map_err(Error::sqlite("open"))?;
-        Ok(connection)
+        self.database.connect(Access::Read)
     }
 
     /// Runs `read` on an idle connection (a new one when none is idle), then keeps the
@@ -100,7 +77,7 @@ impl Readers {
         self: &Arc<Self>,
         keys: &[String],
     ) -> Result<Vec<Option<Document>>> {
-        if keys.len() <= INLINE_KEYS && !self.target.in_memory {
+        if keys.len() <= INLINE_KEYS && !self.database.in_memory {
             return self.with_connection(|connection| read(connection, keys));
         }
         let (readers, keys) = (Arc::clone(self), keys.to_vec());

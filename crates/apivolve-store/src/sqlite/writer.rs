@@ -1,10 +1,14 @@
-//! The SQLite writer task: one connection, one transaction per group of non-overlapping commits.
+//! The SQLite writer: one thread, one connection, one transaction per group of non-overlapping
+//! commits.
+//!
+//! The writer is a thread of its own rather than a task: its statements and the `fsync` of each
+//! commit block, and on its own thread they do so without a round trip per statement to a
+//! connection thread and without holding up the runtime.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{Connection, Row, SqliteExecutor};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::cache::Cache;
@@ -32,28 +36,28 @@ type UnitResult = Result<Vec<Option<u64>>>;
 /// One unit's effects, or the keys whose expected versions did not hold.
 type Plan = std::result::Result<Vec<Effect>, Vec<String>>;
 
-/// Start the writer task on `connection`; it ends when every sender is dropped. It tells `cache`
-/// of every transaction it commits.
+/// Start the writer thread on `connection`; it ends when every sender is dropped. It tells
+/// `cache` of every transaction it commits.
 pub(super) fn spawn(
-    connection: SqliteConnection,
+    connection: Connection,
     max_group: usize,
     cache: Arc<Cache>,
-) -> mpsc::Sender<Job> {
+) -> Result<mpsc::Sender<Job>> {
     let (sender, receiver) = mpsc::channel(QUEUE);
-    tokio::spawn(run(connection, receiver, max_group, cache));
-    sender
+    std::thread::Builder::new()
+        .name("apivolve-sqlite-writer".to_owned())
+        .spawn(move || run(connection, receiver, max_group, &cache))
+        .map_err(|error| Error::Unavailable {
+            reason: format!("cannot start the SQLite writer thread: {error}"),
+        })?;
+    Ok(sender)
 }
 
-async fn run(
-    mut connection: SqliteConnection,
-    mut jobs: mpsc::Receiver<Job>,
-    max_group: usize,
-    cache: Arc<Cache>,
-) {
+fn run(mut connection: Connection, mut jobs: mpsc::Receiver<Job>, max_group: usize, cache: &Cache) {
     let mut pending = VecDeque::new();
     loop {
         if pending.is_empty() {
-            match jobs.recv().await {
+            match jobs.blocking_recv() {
                 Some(job) => pending.push_back(job),
                 None => break,
             }
@@ -66,9 +70,9 @@ async fn run(
         }
         let group = take_group(&mut pending, max_group);
         metrics::histogram!("store_group_commit_size").record(group.len() as f64);
-        apply_group(&mut connection, group, &cache).await;
+        apply_group(&mut connection, group, cache);
     }
-    if let Err(error) = connection.close().await {
+    if let Err((_, error)) = connection.close() {
         tracing::warn!(%error, "closing the SQLite writer connection failed");
     }
 }
@@ -96,7 +100,7 @@ fn take_group(pending: &mut VecDeque<Job>, max_group: usize) -> Vec<Job> {
 }
 
 /// Commit `group` in one transaction, tell `cache` what it wrote, and answer every job.
-async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>, cache: &Cache) {
+fn apply_group(connection: &mut Connection, group: Vec<Job>, cache: &Cache) {
     let mut replies = Vec::with_capacity(group.len());
     let mut keys = Vec::new();
     let mut writes = Vec::with_capacity(group.len());
@@ -105,7 +109,7 @@ async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>, cache: 
         keys.extend(job.keys);
         writes.push(job.writes);
     }
-    match transact(connection, &keys, writes).await {
+    match transact(connection, &keys, writes) {
         Ok((results, written)) => {
             // Before any answer: a unit whose commit returned reads what it wrote.
             cache.committed(written);
@@ -129,21 +133,21 @@ async fn apply_group(connection: &mut SqliteConnection, group: Vec<Job>, cache: 
 ///
 /// Returns each unit's result, which holds only because the transaction committed, and what the
 /// transaction wrote; an `Err` means nothing was written.
-async fn transact(
-    connection: &mut SqliteConnection,
+fn transact(
+    connection: &mut Connection,
     keys: &[String],
     jobs: Vec<Vec<Write>>,
 ) -> Result<(Vec<UnitResult>, Vec<Written>)> {
-    let mut transaction = connection
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(Error::database("commit"))?;
+    // Rolled back when dropped before its commit.
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(Error::sqlite("commit"))?;
     let merge_keys: Vec<String> = jobs
         .iter()
         .flat_map(|writes| commit::merge_keys(writes))
         .collect();
-    let current = read_current(&mut *transaction, keys, &merge_keys).await?;
-    let first_version = read_last_version(&mut *transaction).await?;
+    let current = read_current(&transaction, keys, &merge_keys)?;
+    let first_version = read_last_version(&transaction)?;
     // Units of one group touch disjoint keys, so one snapshot of `current` serves them all.
     let plans: Vec<_> = jobs
         .into_iter()
@@ -151,9 +155,9 @@ async fn transact(
         .collect();
     let mut last_version = first_version;
     let mut written = Vec::new();
-    savepoint(&mut transaction, "SAVEPOINT grouped").await?;
+    savepoint(&transaction, "SAVEPOINT grouped")?;
     let grouped = match Grouped::new(&plans, &mut last_version, &mut written) {
-        Ok((grouped, results)) => match grouped.execute(&mut transaction).await {
+        Ok((grouped, results)) => match grouped.execute(&transaction) {
             Ok(()) => Some(results),
             Err(error) => {
                 tracing::warn!(%error, "a grouped statement failed; committing unit by unit");
@@ -167,13 +171,13 @@ async fn transact(
     };
     let results = match grouped {
         Some(results) => {
-            savepoint(&mut transaction, "RELEASE grouped").await?;
+            savepoint(&transaction, "RELEASE grouped")?;
             results
         }
         None => {
             // Find the unit at fault: each under its own savepoint, as if alone.
-            savepoint(&mut transaction, "ROLLBACK TO grouped").await?;
-            savepoint(&mut transaction, "RELEASE grouped").await?;
+            savepoint(&transaction, "ROLLBACK TO grouped")?;
+            savepoint(&transaction, "RELEASE grouped")?;
             last_version = first_version;
             written.clear();
             let mut results = Vec::with_capacity(plans.len());
@@ -181,8 +185,7 @@ async fn transact(
                 let result = match plan {
                     Err(keys) => Err(Error::Conflict { keys }),
                     Ok(effects) => {
-                        apply_job(&mut transaction, effects, &mut last_version, &mut written)
-                            .await?
+                        apply_job(&transaction, effects, &mut last_version, &mut written)?
                     }
                 };
                 results.push(result);
@@ -190,21 +193,17 @@ async fn transact(
             results
         }
     };
-    sqlx::query("UPDATE apivolve_store_meta SET value = $1 WHERE name = 'last_version'")
-        .bind(sql::version_to_row(last_version))
-        .execute(&mut *transaction)
-        .await
-        .map_err(Error::database("commit"))?;
     transaction
-        .commit()
-        .await
-        .map_err(Error::database("commit"))?;
+        .prepare_cached("UPDATE apivolve_store_meta SET value = ?1 WHERE name = 'last_version'")
+        .and_then(|mut statement| statement.execute([sql::version_to_row(last_version)]))
+        .map_err(Error::sqlite("commit"))?;
+    transaction.commit().map_err(Error::sqlite("commit"))?;
     Ok((results, written))
 }
 
 /// The effects of every unit of a group, as three statements (inserts, updates, deletes) whose
-/// rows are a JSON array each: a group of any size is a handful of round trips to the
-/// connection's thread instead of several per unit.
+/// rows are a JSON array each: a group of any size is a handful of statements instead of several
+/// per unit.
 #[derive(Debug, Default)]
 struct Grouped {
     /// `[key, value text, version]` of the rows to create.
@@ -268,31 +267,30 @@ impl Grouped {
         Ok((grouped, results))
     }
 
-    async fn execute(self, connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    fn execute(self, connection: &Connection) -> rusqlite::Result<()> {
         let statements = [
             (
                 self.inserts,
                 "INSERT INTO apivolve_documents (key, value, version) \
-                 SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)",
+                 SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1)",
             ),
             (
                 self.updates,
                 "UPDATE apivolve_documents SET value = row.value ->> 1, version = row.value ->> 2 \
-                 FROM json_each($1) AS row WHERE apivolve_documents.key = row.value ->> 0",
+                 FROM json_each(?1) AS row WHERE apivolve_documents.key = row.value ->> 0",
             ),
             (
                 self.deletes,
-                "DELETE FROM apivolve_documents WHERE key IN (SELECT value FROM json_each($1))",
+                "DELETE FROM apivolve_documents WHERE key IN (SELECT value FROM json_each(?1))",
             ),
         ];
         for (rows, statement) in statements {
             if rows.is_empty() {
                 continue;
             }
-            sqlx::query(statement)
-                .bind(serde_json::Value::Array(rows).to_string())
-                .execute(&mut *connection)
-                .await?;
+            connection
+                .prepare_cached(statement)?
+                .execute([serde_json::Value::Array(rows).to_string()])?;
         }
         Ok(())
     }
@@ -301,72 +299,68 @@ impl Grouped {
 /// Apply one unit's effects under a savepoint, so that a failing statement undoes this unit
 /// alone; what it wrote is added to `written`. The outer error means the transaction itself is
 /// broken.
-async fn apply_job(
-    connection: &mut SqliteConnection,
+fn apply_job(
+    connection: &Connection,
     effects: Vec<Effect>,
     last_version: &mut u64,
     written: &mut Vec<Written>,
 ) -> Result<UnitResult> {
-    savepoint(connection, "SAVEPOINT unit").await?;
+    savepoint(connection, "SAVEPOINT unit")?;
     let first_version = *last_version;
     let first_written = written.len();
     let mut versions = Vec::with_capacity(effects.len());
     for effect in effects {
-        match apply_effect(&mut *connection, effect, last_version, written).await {
+        match apply_effect(connection, effect, last_version, written) {
             Ok(version) => versions.push(version),
             Err(error) => {
                 tracing::warn!(%error, "a unit's statement failed; rolling back that unit");
                 *last_version = first_version;
                 written.truncate(first_written);
-                savepoint(connection, "ROLLBACK TO unit").await?;
-                savepoint(connection, "RELEASE unit").await?;
+                savepoint(connection, "ROLLBACK TO unit")?;
+                savepoint(connection, "RELEASE unit")?;
                 return Ok(Err(Error::Unavailable {
                     reason: format!("commit failed: {error}"),
                 }));
             }
         }
     }
-    savepoint(connection, "RELEASE unit").await?;
+    savepoint(connection, "RELEASE unit")?;
     Ok(Ok(versions))
 }
 
-async fn savepoint(connection: &mut SqliteConnection, statement: &'static str) -> Result<()> {
-    sqlx::query(statement)
-        .execute(connection)
-        .await
-        .map_err(Error::database("commit"))?;
-    Ok(())
+fn savepoint(connection: &Connection, statement: &'static str) -> Result<()> {
+    connection
+        .execute_batch(statement)
+        .map_err(Error::sqlite("commit"))
 }
 
-async fn apply_effect(
-    connection: impl SqliteExecutor<'_>,
+fn apply_effect(
+    connection: &Connection,
     effect: Effect,
     last_version: &mut u64,
     written: &mut Vec<Written>,
-) -> Result<Option<u64>, sqlx::Error> {
+) -> rusqlite::Result<Option<u64>> {
     match effect {
         Effect::Put { key, value, create } => {
             *last_version += 1;
             let query = if create {
-                "INSERT INTO apivolve_documents (key, value, version) VALUES ($1, $2, $3)"
+                "INSERT INTO apivolve_documents (key, value, version) VALUES (?1, ?2, ?3)"
             } else {
-                "UPDATE apivolve_documents SET value = $2, version = $3 WHERE key = $1"
+                "UPDATE apivolve_documents SET value = ?2, version = ?3 WHERE key = ?1"
             };
-            sqlx::query(query)
-                .bind(&key)
-                .bind(sql::text(&value))
-                .bind(sql::version_to_row(*last_version))
-                .execute(connection)
-                .await?;
+            connection.prepare_cached(query)?.execute(params![
+                key,
+                sql::text(&value),
+                sql::version_to_row(*last_version)
+            ])?;
             let version = *last_version;
             written.push((key, Some(SharedDocument { value, version })));
             Ok(Some(version))
         }
         Effect::Delete { key } => {
-            sqlx::query("DELETE FROM apivolve_documents WHERE key = $1")
-                .bind(&key)
-                .execute(connection)
-                .await?;
+            connection
+                .prepare_cached("DELETE FROM apivolve_documents WHERE key = ?1")?
+                .execute([&key])?;
             written.push((key, None));
             Ok(None)
         }
@@ -375,26 +369,36 @@ async fn apply_effect(
 }
 
 /// The current version of every key present, with the value for the keys merged into.
-async fn read_current(
-    connection: impl SqliteExecutor<'_>,
+fn read_current(
+    connection: &Connection,
     keys: &[String],
     merge_keys: &[String],
 ) -> Result<HashMap<String, Current>> {
-    let rows = sqlx::query(
-        "SELECT key, version, \
-             CASE WHEN key IN (SELECT value FROM json_each($2)) THEN value END \
-         FROM apivolve_documents WHERE key IN (SELECT value FROM json_each($1))",
-    )
-    .bind(serde_json::Value::from(keys.to_vec()).to_string())
-    .bind(serde_json::Value::from(merge_keys.to_vec()).to_string())
-    .fetch_all(connection)
-    .await
-    .map_err(Error::database("commit"))?;
-    let mut current = HashMap::with_capacity(rows.len());
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT key, version, \
+                 CASE WHEN key IN (SELECT value FROM json_each(?2)) THEN value END \
+             FROM apivolve_documents WHERE key IN (SELECT value FROM json_each(?1))",
+        )
+        .map_err(Error::sqlite("commit"))?;
+    let rows = statement
+        .query_map(
+            [
+                serde_json::Value::from(keys.to_vec()).to_string(),
+                serde_json::Value::from(merge_keys.to_vec()).to_string(),
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                ))
+            },
+        )
+        .map_err(Error::sqlite("commit"))?;
+    let mut current = HashMap::new();
     for row in rows {
-        let key: String = row.try_get(0).map_err(Error::database("commit"))?;
-        let version: i64 = row.try_get(1).map_err(Error::database("commit"))?;
-        let text: Option<String> = row.try_get(2).map_err(Error::database("commit"))?;
+        let (key, version, text) = row.map_err(Error::sqlite("commit"))?;
         let value = text.map(|text| sql::parse(&key, &text)).transpose()?;
         let version = sql::version_from_row(version);
         current.insert(key, Current { version, value });
@@ -402,12 +406,14 @@ async fn read_current(
     Ok(current)
 }
 
-async fn read_last_version(connection: impl SqliteExecutor<'_>) -> Result<u64> {
-    let last: i64 =
-        sqlx::query_scalar("SELECT value FROM apivolve_store_meta WHERE name = 'last_version'")
-            .fetch_one(connection)
-            .await
-            .map_err(Error::database("commit"))?;
+fn read_last_version(connection: &Connection) -> Result<u64> {
+    let last: Option<i64> = connection
+        .prepare_cached("SELECT value FROM apivolve_store_meta WHERE name = 'last_version'")
+        .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
+        .map_err(Error::sqlite("commit"))?;
+    let last = last.ok_or_else(|| Error::Unavailable {
+        reason: "the store's version counter is missing".to_owned(),
+    })?;
     Ok(sql::version_from_row(last))
 }
 
@@ -446,26 +452,18 @@ mod tests {
 
     /// A unit whose statement fails (here, by a trigger) fails alone: the grouped statements are
     /// rolled back and the group is committed unit by unit.
-    #[tokio::test]
-    async fn a_unit_whose_statement_fails_is_rolled_back_alone() {
-        use sqlx::ConnectOptions;
-        use std::str::FromStr;
-
-        let mut connection = sqlx::sqlite::SqliteConnectOptions::from_str("sqlite::memory:")
-            .unwrap()
-            .connect()
-            .await
+    #[test]
+    fn a_unit_whose_statement_fails_is_rolled_back_alone() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(include_str!("../../migrations/sqlite/0001_documents.sql"))
             .unwrap();
-        let mut migrator = sqlx::migrate!("migrations/sqlite");
-        migrator.dangerous_set_table_name(sql::MIGRATIONS_TABLE);
-        migrator.run(&mut connection).await.unwrap();
-        sqlx::query(
-            "CREATE TRIGGER poison BEFORE INSERT ON apivolve_documents \
-             WHEN NEW.value LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
-        )
-        .execute(&mut connection)
-        .await
-        .unwrap();
+        connection
+            .execute_batch(
+                "CREATE TRIGGER poison BEFORE INSERT ON apivolve_documents \
+                 WHEN NEW.value LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+            )
+            .unwrap();
         let insert = |key: &str, value: serde_json::Value| Write::Insert {
             key: key.to_owned(),
             value,
@@ -478,16 +476,19 @@ mod tests {
             vec![insert("b", serde_json::json!("poison"))],
         ];
         let keys = ["a", "c", "b"].map(str::to_owned);
-        let (results, written) = transact(&mut connection, &keys, jobs).await.unwrap();
+        let (results, written) = transact(&mut connection, &keys, jobs).unwrap();
         assert_eq!(results[0].as_ref().unwrap(), &[Some(1), Some(2)]);
         assert!(results[1].is_err());
         let written: Vec<&str> = written.iter().map(|(key, _)| key.as_str()).collect();
         assert_eq!(written, ["a", "c"]);
-        let stored: Vec<(String, i64)> =
-            sqlx::query_as("SELECT key, version FROM apivolve_documents ORDER BY key")
-                .fetch_all(&mut connection)
-                .await
-                .unwrap();
+        let mut statement = connection
+            .prepare("SELECT key, version FROM apivolve_documents ORDER BY key")
+            .unwrap();
+        let stored: Vec<(String, i64)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(stored, [("a".to_owned(), 1), ("c".to_owned(), 2)]);
     }
 
