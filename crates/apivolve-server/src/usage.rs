@@ -3,7 +3,10 @@
 //! A client is the value of the header named in `[clients]` (an API key, a bearer token), kept
 //! only as its [`client_hash`]; without that header every call counts as [`ANONYMOUS`]. The
 //! layer counts each routed call (refused ones too: a client still calling a retired version is
-//! exactly who a team must find) in memory when it has a store (`VersioningLayer::with_store` or
+//! exactly who a team must find), and each call refused at version negotiation under the
+//! endpoint [`NOT_NEGOTIATED`]: at the version it named when that version is no longer supported,
+//! else at [`UNKNOWN_VERSION`] (a malformed, unknown or future version: one name for all, so
+//! clients cannot grow the counts without bound). Counts are kept in memory when it has a store (`VersioningLayer::with_store` or
 //! `with_record_store`; without one nothing is counted), and a background task adds the counts to the store
 //! every `[usage] flush_seconds`, one document per day and client at `_usage/{day}/{client}`:
 //!
@@ -32,6 +35,12 @@ use crate::error::{Error, Result};
 
 /// The client of calls that carry no identifying header.
 pub const ANONYMOUS: &str = "anonymous";
+
+/// The endpoint of calls refused at version negotiation (they reach no endpoint).
+pub const NOT_NEGOTIATED: &str = "-";
+
+/// The version of calls refused because they named no served version.
+pub const UNKNOWN_VERSION: &str = "unknown";
 
 /// Where the counts live in the document store.
 const PREFIX: &str = "_usage/";

@@ -74,6 +74,14 @@ pub struct Negotiator {
     vary: HeaderValue,
 }
 
+/// A request whose version negotiation refused: its 400 problem, and the version it named when
+/// that version is known but no longer supported.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub(crate) problem: Problem,
+    pub(crate) unsupported: Option<Version>,
+}
+
 impl Negotiator {
     /// A negotiator for the served chain `versions` (oldest first; the last is latest).
     ///
@@ -136,6 +144,15 @@ impl Negotiator {
     /// the newest served one or no longer supported; its detail and its `supported_versions`
     /// member list the supported versions.
     pub fn negotiate(&self, parts: &http::request::Parts) -> Result<Option<Negotiated>, Problem> {
+        self.negotiate_or_refuse(parts)
+            .map_err(|refused| refused.problem)
+    }
+
+    /// [`Self::negotiate`], with what a refused request asked for (for counting it).
+    pub(crate) fn negotiate_or_refuse(
+        &self,
+        parts: &http::request::Parts,
+    ) -> Result<Option<Negotiated>, Refused> {
         let Some(rest) = self.below_base(parts.uri.path()) else {
             return Ok(None);
         };
@@ -162,8 +179,10 @@ impl Negotiator {
             let token = match method {
                 NegotiationMethod::Uri => uri_token.map(str::to_owned),
                 NegotiationMethod::Header => sources::header_value(&parts.headers, &self.header)
-                    .map_err(|()| {
-                        self.refuse(&format!("the `{}` header is not a version", self.header))
+                    .map_err(|()| Refused {
+                        problem: self
+                            .refuse(&format!("the `{}` header is not a version", self.header)),
+                        unsupported: None,
                     })?
                     .map(str::to_owned),
                 NegotiationMethod::MediaType => sources::media_type(&parts.headers, &self.vendor),
@@ -251,23 +270,33 @@ impl Negotiator {
     }
 
     /// Resolves a client's token to a served version.
-    fn resolve(&self, token: &str, opt_in: bool) -> Result<Version, Problem> {
+    fn resolve(&self, token: &str, opt_in: bool) -> Result<Version, Refused> {
         let Some(spec) = VersionSpec::parse(token) else {
-            return Err(self
-                .refuse(&format!("`{token}` is not a version"))
-                .with_extension("requested_version", token));
+            return Err(Refused {
+                problem: self
+                    .refuse(&format!("`{token}` is not a version"))
+                    .with_extension("requested_version", token),
+                unsupported: None,
+            });
         };
-        let detail = match spec::resolve(&spec, &self.versions, opt_in) {
+        let (detail, unsupported) = match spec::resolve(&spec, &self.versions, opt_in) {
             Ok(info) => return Ok(info.version.clone()),
-            Err(Unresolved::Unknown) => format!("version `{token}` does not exist"),
-            Err(Unresolved::Newer) => format!("version `{token}` is newer than the newest version"),
-            Err(Unresolved::Unsupported(version)) => {
-                format!("version `{version}` is no longer supported")
-            }
+            Err(Unresolved::Unknown) => (format!("version `{token}` does not exist"), None),
+            Err(Unresolved::Newer) => (
+                format!("version `{token}` is newer than the newest version"),
+                None,
+            ),
+            Err(Unresolved::Unsupported(version)) => (
+                format!("version `{version}` is no longer supported"),
+                Some(version),
+            ),
         };
-        Err(self
-            .refuse(&detail)
-            .with_extension("requested_version", token))
+        Err(Refused {
+            problem: self
+                .refuse(&detail)
+                .with_extension("requested_version", token),
+            unsupported,
+        })
     }
 
     /// A 400 problem that lists the supported versions.

@@ -56,8 +56,9 @@ where
     let negotiated = match runtime.negotiate(&parts, &client) {
         Ok(Some(negotiated)) => negotiated,
         Ok(None) => return call(inner, Request::from_parts(parts, body)).await,
-        Err(problem) => {
-            let mut response = problem.into_response();
+        Err(refused) => {
+            runtime.record_refused(&parts.headers, &client, &refused);
+            let mut response = refused.problem.into_response();
             add_vary(&runtime, &mut response);
             return response;
         }

@@ -15,8 +15,7 @@ use serde_json::{Map, Value, json};
 use super::migration::Migration;
 use crate::error::{Error, Result};
 use crate::lifecycle::LifecycleHeaders;
-use crate::negotiation::{Negotiator, VersionInfo};
-use crate::problem::Problem;
+use crate::negotiation::{Negotiator, Refused, VersionInfo};
 use crate::routes::RouteTable;
 use crate::usage::{Clients, Usage};
 use crate::validation::Validator;
@@ -286,8 +285,8 @@ impl Runtime {
         &self,
         parts: &http::request::Parts,
         client: &OnceCell<Arc<str>>,
-    ) -> Result<Option<crate::Negotiated>, Problem> {
-        let mut negotiated = self.negotiator.negotiate(parts)?;
+    ) -> Result<Option<crate::Negotiated>, Refused> {
+        let mut negotiated = self.negotiator.negotiate_or_refuse(parts)?;
         if self.clients.has_pins()
             && let Some(negotiated) = negotiated.as_mut()
             && negotiated.source.is_none()
@@ -312,6 +311,27 @@ impl Runtime {
             let client = client.get_or_init(|| self.clients.identify(headers));
             self.usage
                 .record(client.clone(), &version.label, &endpoint.id);
+        }
+    }
+
+    /// Counts a call that version negotiation refused (see [`crate::usage`]).
+    pub(crate) fn record_refused(
+        &self,
+        headers: &http::HeaderMap,
+        client: &OnceCell<Arc<str>>,
+        refused: &Refused,
+    ) {
+        if self.usage.is_counting() {
+            let client = client.get_or_init(|| self.clients.identify(headers));
+            let version: Arc<str> = match &refused.unsupported {
+                Some(version) => Arc::from(version.to_string()),
+                None => Arc::from(crate::usage::UNKNOWN_VERSION),
+            };
+            self.usage.record(
+                client.clone(),
+                &version,
+                &Arc::from(crate::usage::NOT_NEGOTIATED),
+            );
         }
     }
 

@@ -5,7 +5,7 @@
 use std::fs;
 use std::sync::Arc;
 
-use apivolve_server::usage::{ANONYMOUS, UsageCount, read_usage};
+use apivolve_server::usage::{ANONYMOUS, NOT_NEGOTIATED, UNKNOWN_VERSION, UsageCount, read_usage};
 use apivolve_server::{Runtime, VersioningLayer, VersioningOptions, VersioningService};
 use apivolve_store::testing::FaultyStore;
 use apivolve_store::{MemoryStore, SharedStore};
@@ -154,6 +154,49 @@ async fn calls_are_counted_per_client_version_and_endpoint_and_flushed_to_the_st
     assert_eq!(
         document.value["calls"]["1.0.0"]["items.list"],
         Value::from(3)
+    );
+}
+
+/// A call refused at negotiation reaches no endpoint; it still counts, at the unsupported version
+/// it named (whom to tell that their version is gone), or as an unknown version.
+#[tokio::test]
+async fn calls_refused_at_negotiation_are_counted() {
+    let store: SharedStore = Arc::new(MemoryStore::new());
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let path = dir.path().join("apivolve.toml");
+    let config = fs::read_to_string(&path)
+        .unwrap()
+        .replace("supported_majors = 10", "supported_majors = 3");
+    fs::write(&path, format!("{config}\n{CLIENTS}")).unwrap();
+    let runtime = Runtime::load(dir.path(), VersioningOptions::default()).unwrap();
+    let service = VersioningLayer::new(runtime)
+        .with_record_store(store.clone())
+        .layer(inner(Log::default()));
+
+    for uri in ["/api/v1/items", "/api/1.0.0/items/1"] {
+        let answer = get(&service, uri, Some("legacy")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}");
+    }
+    for uri in ["/api/v9/items", "/api/v2.7/items", "/api/9.9.9/items"] {
+        let answer = get(&service, uri, Some("lost")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}");
+    }
+    get(&service, "/api/v2/items", Some("legacy")).await;
+
+    let (legacy, lost) = (hash("legacy"), hash("lost"));
+    let mut expected = vec![
+        row(&legacy, "1.0.0", NOT_NEGOTIATED, 2),
+        row(&legacy, "2.0.0", "items.list", 1),
+        row(&lost, UNKNOWN_VERSION, NOT_NEGOTIATED, 3),
+    ];
+    expected.sort();
+    let usage = service.runtime().usage();
+    assert_eq!(rows(&usage.pending()), expected);
+    usage.flush().await.unwrap();
+    assert_eq!(
+        rows(&read_usage(&store, None, None).await.unwrap()),
+        expected
     );
 }
 
