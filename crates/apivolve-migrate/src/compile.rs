@@ -283,13 +283,13 @@ impl Migrator {
     }
 }
 
-fn jq(expression: &Jq, origin: &Origin) -> Result<Transform> {
+fn jq(expression: &Jq, origin: &Origin, registry: &Registry) -> Result<Transform> {
     let program = compile_jq(&expression.0).map_err(|error| Error::Jq {
         source_text: expression.0.clone(),
         origin: origin.to_string(),
         message: error.message,
     })?;
-    Ok(Transform::jq(expression.0.clone(), program))
+    Ok(Transform::jq(expression.0.clone(), program, registry))
 }
 
 fn function(name: &str, registry: &Registry, origin: &Origin) -> Result<Transform> {
@@ -354,7 +354,7 @@ fn type_actions(
                 (Some(down), _) => Some(Action::Derive {
                     path: path.clone(),
                     field: field.clone(),
-                    transform: jq(down, origin)?,
+                    transform: jq(down, origin, registry)?,
                 }),
                 (None, Some(value)) => Some(Action::Insert {
                     path: path.clone(),
@@ -392,7 +392,7 @@ fn type_actions(
                         Ok(Action::MapField {
                             path: path.clone(),
                             field: field.clone(),
-                            transform: jq(expression, origin)?,
+                            transform: jq(expression, origin, registry)?,
                         })
                     })
                     .transpose()
@@ -457,11 +457,11 @@ fn type_actions(
                 op.type_name.clone(),
                 Some(Action::Whole {
                     path: path.clone(),
-                    transform: jq(&op.up, origin)?,
+                    transform: jq(&op.up, origin, registry)?,
                 }),
                 Some(Action::Whole {
                     path,
-                    transform: jq(&op.down, origin)?,
+                    transform: jq(&op.down, origin, registry)?,
                 }),
             )
         }
@@ -472,11 +472,11 @@ fn type_actions(
                 op.type_name.clone(),
                 Some(Action::Whole {
                     path: path.clone(),
-                    transform: jq(&op.up, origin)?,
+                    transform: jq(&op.up, origin, registry)?,
                 }),
                 Some(Action::Whole {
                     path,
-                    transform: jq(&op.down, origin)?,
+                    transform: jq(&op.down, origin, registry)?,
                 }),
             )
         }
@@ -508,12 +508,12 @@ fn custom_transforms(
     registry: &Registry,
 ) -> Result<(Option<Transform>, Option<Transform>)> {
     let up = match (&op.up, &op.up_fn) {
-        (Some(expression), _) => Some(jq(expression, origin)?),
+        (Some(expression), _) => Some(jq(expression, origin, registry)?),
         (None, Some(name)) => Some(function(name, registry, origin)?),
         (None, None) => None,
     };
     let down = match (&op.down, &op.down_fn) {
-        (Some(expression), _) => Some(jq(expression, origin)?),
+        (Some(expression), _) => Some(jq(expression, origin, registry)?),
         (None, Some(name)) => Some(function(name, registry, origin)?),
         (None, None) => None,
     };
@@ -628,7 +628,7 @@ fn compile_change(
                     &op.endpoint,
                     Direction::Request,
                     StepOp::Body {
-                        transform: jq(up, origin)?,
+                        transform: jq(up, origin, registry)?,
                         status: None,
                     },
                 );
@@ -640,7 +640,7 @@ fn compile_change(
                     &op.endpoint,
                     Direction::Response,
                     StepOp::Body {
-                        transform: jq(down, origin)?,
+                        transform: jq(down, origin, registry)?,
                         status: Some(op.status),
                     },
                 );
@@ -659,7 +659,11 @@ fn compile_change(
             }
         }
         Change::ChangeError(op) => {
-            let transform = op.down.as_ref().map(|down| jq(down, origin)).transpose()?;
+            let transform = op
+                .down
+                .as_ref()
+                .map(|down| jq(down, origin, registry))
+                .transpose()?;
             for id in endpoints_named(after, op.endpoint.as_deref()) {
                 let old = before
                     .endpoints

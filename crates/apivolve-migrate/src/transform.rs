@@ -12,10 +12,18 @@ use crate::error::{Error, Result};
 /// A Rust function that migrates a value; its error message reaches the client on requests.
 pub type Converter = Arc<dyn Fn(Value) -> Result<Value, String> + Send + Sync>;
 
-/// The named Rust converters an application registers for `custom` changes (`up_fn`, `down_fn`).
+/// A Rust equivalent of a jq expression: `Ok` with jq's result (a value, or the message of jq's
+/// error), or `Err` with the input back for jq to decide (an input the function does not
+/// handle).
+pub(crate) type JqEquivalent =
+    Arc<dyn Fn(Value) -> Result<Result<Value, String>, Value> + Send + Sync>;
+
+/// What an application registers: named Rust converters for `custom` changes (`up_fn`,
+/// `down_fn`), and Rust equivalents of jq expressions.
 #[derive(Clone, Default)]
 pub struct Registry {
     functions: BTreeMap<String, Converter>,
+    equivalents: BTreeMap<String, JqEquivalent>,
 }
 
 impl Registry {
@@ -35,8 +43,30 @@ impl Registry {
         self
     }
 
+    /// Registers a Rust equivalent of the jq expression `source` (compared with the
+    /// expression of an evolution file after trimming both): wherever the expression runs, the
+    /// function runs instead, and jq only for the inputs it hands back.
+    ///
+    /// For a hot jq step of a released version, whose file cannot change (its hash is chained):
+    /// jq stays the definition, so test the function against it (on the inputs the version
+    /// validates and on the errors it raises). The plan shows the step as jq, marked `(native)`.
+    #[must_use]
+    pub fn with_jq_equivalent(
+        mut self,
+        source: &str,
+        function: impl Fn(Value) -> Result<Result<Value, String>, Value> + Send + Sync + 'static,
+    ) -> Self {
+        self.equivalents
+            .insert(source.trim().to_owned(), Arc::new(function));
+        self
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<&Converter> {
         self.functions.get(name)
+    }
+
+    pub(crate) fn jq_equivalent(&self, source: &str) -> Option<&JqEquivalent> {
+        self.equivalents.get(source.trim())
     }
 
     /// The registered names.
@@ -47,7 +77,14 @@ impl Registry {
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.functions.keys()).finish()
+        f.debug_list()
+            .entries(self.functions.keys())
+            .entries(
+                self.equivalents
+                    .keys()
+                    .map(|source| format!("jq `{source}`")),
+            )
+            .finish()
     }
 }
 
@@ -59,6 +96,8 @@ pub(crate) enum Transform {
         program: JqProgram,
         /// The same conversion in Rust, for the inputs where it is exactly jq's.
         native: Option<Native>,
+        /// The application's Rust equivalent, when it registered one.
+        equivalent: Option<JqEquivalent>,
     },
     Function {
         name: String,
@@ -67,13 +106,16 @@ pub(crate) enum Transform {
 }
 
 impl Transform {
-    /// A jq transform, with its native form when the expression is a plain scalar conversion.
-    pub(crate) fn jq(source: String, program: JqProgram) -> Self {
+    /// A jq transform, with its native form when the expression is a plain scalar conversion,
+    /// and the application's equivalent when `registry` has one.
+    pub(crate) fn jq(source: String, program: JqProgram, registry: &Registry) -> Self {
         let native = Native::recognise(&source);
+        let equivalent = registry.jq_equivalent(&source).cloned();
         Self::Jq {
             source,
             program,
             native,
+            equivalent,
         }
     }
 
@@ -91,7 +133,12 @@ impl Transform {
                 source,
                 program,
                 native,
+                equivalent,
             } => {
+                let failed = |message| Error::Transform {
+                    transform: format!("jq `{source}`"),
+                    message,
+                };
                 let value = match native {
                     Some(native) => match native.run(value) {
                         Ok(converted) => return Ok(converted),
@@ -99,10 +146,14 @@ impl Transform {
                     },
                     None => value,
                 };
-                program.run(value).map_err(|error| Error::Transform {
-                    transform: format!("jq `{source}`"),
-                    message: error.message,
-                })
+                let value = match equivalent {
+                    Some(equivalent) => match equivalent(value) {
+                        Ok(answer) => return answer.map_err(failed),
+                        Err(value) => value,
+                    },
+                    None => value,
+                };
+                program.run(value).map_err(|error| failed(error.message))
             }
             Self::Function { name, function } => {
                 function(value).map_err(|message| Error::Transform {
@@ -117,10 +168,17 @@ impl Transform {
 impl fmt::Display for Transform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Jq { source, .. } => write!(
+            Self::Jq {
+                source, equivalent, ..
+            } => write!(
                 f,
-                "jq `{}`",
-                source.split_whitespace().collect::<Vec<_>>().join(" ")
+                "jq `{}`{}",
+                source.split_whitespace().collect::<Vec<_>>().join(" "),
+                if equivalent.is_some() {
+                    " (native)"
+                } else {
+                    ""
+                }
             ),
             Self::Function { name, .. } => write!(f, "function `{name}`"),
         }
@@ -205,10 +263,40 @@ mod tests {
     use super::*;
 
     fn jq(source: &str) -> Transform {
+        jq_with(source, &Registry::new())
+    }
+
+    fn jq_with(source: &str, registry: &Registry) -> Transform {
         Transform::jq(
             source.to_owned(),
             apivolve_model::compile_jq(source).unwrap(),
+            registry,
         )
+    }
+
+    /// A registered equivalent runs instead of jq; jq runs for what it hands back, and its
+    /// error message is jq's error.
+    #[test]
+    fn a_registered_jq_equivalent_runs_instead_of_jq() {
+        let source = "if .n < 0 then error(\"negative\") else .n * 2 end";
+        let registry = Registry::new().with_jq_equivalent(&format!("  {source}\n"), |value| {
+            match value["n"].as_i64() {
+                Some(n) if n < 0 => Ok(Err("negative".to_owned())),
+                // Marked, to tell it from jq's answer.
+                Some(n) => Ok(Ok(json!({"doubled": n * 2}))),
+                None => Err(value),
+            }
+        });
+        let transform = jq_with(source, &registry);
+        assert_eq!(
+            transform.run(json!({"n": 2})).unwrap(),
+            json!({"doubled": 4})
+        );
+        assert_eq!(transform.run(json!({"n": 1.5})).unwrap(), json!(3.0));
+        let error = transform.run(json!({"n": -1})).unwrap_err().to_string();
+        assert!(error.contains("negative"), "{error}");
+        assert!(transform.to_string().ends_with("(native)"), "{transform}");
+        assert!(!jq(source).to_string().contains("native"));
     }
 
     #[test]
@@ -243,6 +331,7 @@ mod tests {
                 source: source.to_owned(),
                 program: apivolve_model::compile_jq(source).unwrap(),
                 native: None,
+                equivalent: None,
             };
             assert!(matches!(
                 fast,
