@@ -52,6 +52,7 @@ impl Default for AppOptions {
 pub fn app(store: SharedStore, options: AppOptions) -> anyhow::Result<VersioningService<Router>> {
     let versioning = VersioningOptions {
         response_validation: options.response_validation,
+        registry: crate::equivalents::registry(),
         ..VersioningOptions::default()
     };
     let runtime = Runtime::load(&options.api, versioning)?;

@@ -4,9 +4,11 @@
 //! Run with `cargo run --release -p objid` (serves 127.0.0.1:8080 on `sqlite://objid.db`).
 //!
 //! [`operations`] holds the v2 operations over a unit of work (one document per app,
-//! `app/{appId}`), [`app`] the axum router behind the unit-of-work and versioning layers.
+//! `app/{appId}`), [`app`] the axum router behind the unit-of-work and versioning layers, and
+//! [`equivalents`] Rust equivalents of the chain's hot jq steps.
 
 pub mod app;
+pub mod equivalents;
 pub mod error;
 pub mod objects;
 pub mod operations;
