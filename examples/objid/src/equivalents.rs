@@ -4,9 +4,11 @@
 //! call: it refuses an object type with `_`, zero, reversed and overlapping ranges with v1's
 //! messages, sorts the ranges by `from` and drops what v1 cannot send. jq is an interpreter and
 //! this program was the largest single cost of a v1 call, so the service registers the same
-//! program in Rust ([`registry`]). The released file stays as it is (its hash is chained), and
-//! jq stays the definition: the tests run both on the same inputs and compare the answers, and
-//! an input outside what v1 validates (a missing or non-integer bound) is handed back to jq.
+//! program in Rust ([`registry`]), and with it the two small programs that run on most v1
+//! responses (`getNext`'s `id`, the consumption lists of `syncIds` and `autoSyncIds`). The
+//! released files stay as they are (their hashes are chained), and jq stays the definition: the
+//! tests run both on the same inputs and compare the answers, and an input outside what the
+//! function handles is handed back to jq.
 
 use apivolve_migrate::Registry;
 use serde_json::Value;
@@ -19,9 +21,67 @@ elif ([.ranges | sort_by(.from) | range(1; length) as $i | .[$i].from <= .[$i - 
 then error("Invalid ranges: ranges must not overlap")
 else (.ranges |= sort_by(.from)) | del(.perRange, .require) end"#;
 
+/// The `down` program of `getNext`'s `id` (v2.0.0): v1 has one number, never an array.
+pub const GET_NEXT_ID_DOWN: &str = r#"if type == "array" then (.[0] // 0) else . end"#;
+
+/// The `down` program of the consumption lists (v2.0.0): v1 lists all 13 object types.
+pub const CONSUMPTION_DOWN: &str =
+    "{codeunit: [], enum: [], enumextension: [], page: [], pageextension: [], permissionset: [],
+ permissionsetextension: [], query: [], report: [], reportextension: [], table: [],
+ tableextension: [], xmlport: []} + .";
+
+/// The 13 object types of v1's consumption lists, in the order of [`CONSUMPTION_DOWN`].
+const V1_TYPES: [&str; 13] = [
+    "codeunit",
+    "enum",
+    "enumextension",
+    "page",
+    "pageextension",
+    "permissionset",
+    "permissionsetextension",
+    "query",
+    "report",
+    "reportextension",
+    "table",
+    "tableextension",
+    "xmlport",
+];
+
 /// The registry of objid's Rust equivalents.
 pub fn registry() -> Registry {
-    Registry::new().with_jq_equivalent(GET_NEXT_RANGES_UP, get_next_ranges_up)
+    Registry::new()
+        .with_jq_equivalent(GET_NEXT_RANGES_UP, get_next_ranges_up)
+        .with_jq_equivalent(GET_NEXT_ID_DOWN, get_next_id_down)
+        .with_jq_equivalent(CONSUMPTION_DOWN, consumption_down)
+}
+
+/// [`GET_NEXT_ID_DOWN`] in Rust: an array's first element unless it is missing, `null` or
+/// `false` (then 0); anything else as it is.
+pub fn get_next_id_down(id: Value) -> Result<Result<Value, String>, Value> {
+    Ok(Ok(match id {
+        Value::Array(mut items) => match items.first() {
+            None | Some(Value::Null | Value::Bool(false)) => Value::from(0),
+            Some(_) => items.swap_remove(0),
+        },
+        other => other,
+    }))
+}
+
+/// [`CONSUMPTION_DOWN`] in Rust, for objects: every v1 type with `[]`, then the input's members
+/// over them (a member of a v1 type keeps its place, any other comes after, in the input's
+/// order); anything else back, for jq.
+pub fn consumption_down(consumption: Value) -> Result<Result<Value, String>, Value> {
+    let Value::Object(members) = consumption else {
+        return Err(consumption);
+    };
+    let mut all = serde_json::Map::with_capacity(V1_TYPES.len() + members.len());
+    for object_type in V1_TYPES {
+        all.insert(object_type.to_owned(), Value::Array(Vec::new()));
+    }
+    for (name, value) in members {
+        all.insert(name, value);
+    }
+    Ok(Ok(Value::Object(all)))
 }
 
 /// [`GET_NEXT_RANGES_UP`] in Rust, for requests whose `type` is a string and whose `ranges` are
@@ -79,16 +139,27 @@ fn bounds(request: &Value) -> Option<Vec<(i64, i64)>> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Map as Object, json};
 
     use super::*;
 
-    /// jq's answer: the value, or the message of its error.
-    fn jq(request: &Value) -> Result<Value, String> {
-        apivolve_model::compile_jq(GET_NEXT_RANGES_UP)
+    /// jq's answer to `source` on `input`: the value, or the message of its error.
+    fn jq(source: &str, input: &Value) -> Result<Value, String> {
+        apivolve_model::compile_jq(source)
             .unwrap()
-            .run(request.clone())
+            .run(input.clone())
             .map_err(|error| error.message)
+    }
+
+    /// Whether the released evolution `file` holds `source` as it is (quoted on one line, or as
+    /// a block under `up:`/`down:`).
+    fn released(file: &str, source: &str) -> bool {
+        let text = std::fs::read_to_string(crate::api_dir().join("v2.0.0").join(file)).unwrap();
+        let block: String = source
+            .lines()
+            .map(|line| format!("        {line}\n"))
+            .collect();
+        text.contains(&format!("'{source}'")) || text.contains(&block)
     }
 
     fn requests() -> Vec<Value> {
@@ -132,29 +203,67 @@ mod tests {
     }
 
     #[test]
+    fn the_programs_are_those_of_the_released_files() {
+        assert!(released("0001-getnext-ranges.yaml", GET_NEXT_RANGES_UP));
+        assert!(released("0001-getnext-ranges.yaml", GET_NEXT_ID_DOWN));
+        assert!(released("0004-sync-consumption.yaml", CONSUMPTION_DOWN));
+    }
+
+    #[test]
     fn the_rust_ranges_step_answers_what_jq_answers() {
-        let released =
-            std::fs::read_to_string(crate::api_dir().join("v2.0.0/0001-getnext-ranges.yaml"))
-                .unwrap();
-        let indented: String = GET_NEXT_RANGES_UP
-            .lines()
-            .map(|line| format!("        {line}\n"))
-            .collect();
-        assert!(
-            released.contains(&indented),
-            "the released up program is not GET_NEXT_RANGES_UP"
-        );
         for request in requests() {
             match get_next_ranges_up(request.clone()) {
-                Ok(answer) => assert_eq!(answer, jq(&request), "{request}"),
+                Ok(answer) => assert_eq!(answer, jq(GET_NEXT_RANGES_UP, &request), "{request}"),
                 Err(back) => panic!("handed back a validated shape: {back}"),
             }
         }
     }
 
-    /// The chain of the released project runs the Rust step for v1's `getNext` requests.
     #[test]
-    fn the_v1_get_next_plan_runs_the_rust_step() {
+    fn the_rust_id_and_consumption_steps_answer_what_jq_answers() {
+        for id in [
+            json!(50001),
+            json!([]),
+            json!([50001, 70001]),
+            json!([null, 3]),
+            json!([false]),
+            json!([0]),
+            json!([true]),
+            json!(null),
+            json!("text"),
+            json!({"a": 1}),
+        ] {
+            assert_eq!(
+                get_next_id_down(id.clone()),
+                Ok(jq(GET_NEXT_ID_DOWN, &id)),
+                "{id}"
+            );
+        }
+        for consumption in [
+            json!({}),
+            json!({"table": [50000, 50001]}),
+            json!({"zzz": [1], "codeunit": [5], "aaa": []}),
+            json!({"xmlport": [9], "codeunit": [1, 2], "report": null}),
+            Value::Object(Object::from_iter(
+                V1_TYPES.map(|name| (name.to_owned(), json!([1]))),
+            )),
+        ] {
+            assert_eq!(
+                consumption_down(consumption.clone()),
+                Ok(jq(CONSUMPTION_DOWN, &consumption)),
+                "{consumption}"
+            );
+        }
+        for other in [json!([1]), json!(null), json!("x")] {
+            assert_eq!(consumption_down(other.clone()), Err(other));
+        }
+    }
+
+    /// The chain of the released project runs the Rust steps for v1's calls.
+    #[test]
+    fn the_v1_plans_run_the_rust_steps() {
+        use apivolve_migrate::Direction::{Request, Response};
+
         let (project, diagnostics) = apivolve_model::Project::load(crate::api_dir()).unwrap();
         let report = apivolve_model::check(
             &project,
@@ -162,19 +271,24 @@ mod tests {
             &apivolve_model::CheckOptions::default(),
         );
         let v1 = &report.history.chain[0];
-        let plan = |registry: &Registry| {
-            apivolve_migrate::Migrator::compile(&project, &report.history, registry)
-                .unwrap()
-                .plan("getNext", v1, apivolve_migrate::Direction::Request)
-                .unwrap()
-                .to_string()
+        let native = |registry: &Registry, endpoint: &str, direction| {
+            let migrator =
+                apivolve_migrate::Migrator::compile(&project, &report.history, registry).unwrap();
+            let plan = migrator.plan(endpoint, v1, direction).unwrap().to_string();
+            plan.matches("(native)").count()
         };
-        assert!(
-            plan(&registry()).contains("(native)"),
-            "{}",
-            plan(&registry())
-        );
-        assert!(!plan(&Registry::new()).contains("(native)"));
+        for (endpoint, direction) in [
+            ("getNext", Request),
+            ("getNext", Response),
+            ("syncIds", Response),
+        ] {
+            assert_eq!(
+                native(&registry(), endpoint, direction),
+                1,
+                "{endpoint} {direction}"
+            );
+            assert_eq!(native(&Registry::new(), endpoint, direction), 0);
+        }
     }
 
     #[test]
