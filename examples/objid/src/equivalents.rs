@@ -13,6 +13,8 @@
 use apivolve_migrate::Registry;
 use serde_json::Value;
 
+use crate::objects::OBJECT_TYPES;
+
 /// The `up` program of the `getNext` ranges change, as released in v2.0.0.
 pub const GET_NEXT_RANGES_UP: &str = r#"if (.type | type == "string" and test("_")) then error("Invalid object type: \(.type)")
 elif any(.ranges[]; .from == 0 or .to == 0) then error("Invalid ranges: range numbers must not be zero")
@@ -29,23 +31,6 @@ pub const CONSUMPTION_DOWN: &str =
     "{codeunit: [], enum: [], enumextension: [], page: [], pageextension: [], permissionset: [],
  permissionsetextension: [], query: [], report: [], reportextension: [], table: [],
  tableextension: [], xmlport: []} + .";
-
-/// The 13 object types of v1's consumption lists, in the order of [`CONSUMPTION_DOWN`].
-const V1_TYPES: [&str; 13] = [
-    "codeunit",
-    "enum",
-    "enumextension",
-    "page",
-    "pageextension",
-    "permissionset",
-    "permissionsetextension",
-    "query",
-    "report",
-    "reportextension",
-    "table",
-    "tableextension",
-    "xmlport",
-];
 
 /// The registry of objid's Rust equivalents.
 pub fn registry() -> Registry {
@@ -67,15 +52,16 @@ pub fn get_next_id_down(id: Value) -> Result<Result<Value, String>, Value> {
     }))
 }
 
-/// [`CONSUMPTION_DOWN`] in Rust, for objects: every v1 type with `[]`, then the input's members
+/// [`CONSUMPTION_DOWN`] in Rust, for objects: every object type with `[]`, then the input's members
 /// over them (a member of a v1 type keeps its place, any other comes after, in the input's
 /// order); anything else back, for jq.
 pub fn consumption_down(consumption: Value) -> Result<Result<Value, String>, Value> {
     let Value::Object(members) = consumption else {
         return Err(consumption);
     };
-    let mut all = serde_json::Map::with_capacity(V1_TYPES.len() + members.len());
-    for object_type in V1_TYPES {
+    let mut all = serde_json::Map::with_capacity(OBJECT_TYPES.len() + members.len());
+    // The order of `CONSUMPTION_DOWN`'s object (the tests compare the two).
+    for object_type in OBJECT_TYPES {
         all.insert(object_type.to_owned(), Value::Array(Vec::new()));
     }
     for (name, value) in members {
@@ -245,7 +231,7 @@ mod tests {
             json!({"zzz": [1], "codeunit": [5], "aaa": []}),
             json!({"xmlport": [9], "codeunit": [1, 2], "report": null}),
             Value::Object(Object::from_iter(
-                V1_TYPES.map(|name| (name.to_owned(), json!([1]))),
+                OBJECT_TYPES.map(|name| (name.to_owned(), json!([1]))),
             )),
         ] {
             assert_eq!(
