@@ -307,11 +307,7 @@ impl Runtime {
         version: &VersionRuntime,
         endpoint: &EndpointRuntime,
     ) {
-        if self.usage.is_counting() {
-            let client = client.get_or_init(|| self.clients.identify(headers));
-            self.usage
-                .record(client.clone(), &version.label, &endpoint.id);
-        }
+        self.count(headers, client, &version.label, &endpoint.id);
     }
 
     /// Counts a call that version negotiation refused (see [`crate::usage`]).
@@ -322,16 +318,26 @@ impl Runtime {
         refused: &Refused,
     ) {
         if self.usage.is_counting() {
-            let client = client.get_or_init(|| self.clients.identify(headers));
             let version: Arc<str> = match &refused.unsupported {
                 Some(version) => Arc::from(version.to_string()),
                 None => Arc::from(crate::usage::UNKNOWN_VERSION),
             };
-            self.usage.record(
-                client.clone(),
-                &version,
-                &Arc::from(crate::usage::NOT_NEGOTIATED),
-            );
+            let endpoint = Arc::from(crate::usage::NOT_NEGOTIATED);
+            self.count(headers, client, &version, &endpoint);
+        }
+    }
+
+    /// Adds one call of the client of `headers` to the counts, when they are kept.
+    fn count(
+        &self,
+        headers: &http::HeaderMap,
+        client: &OnceCell<Arc<str>>,
+        version: &Arc<str>,
+        endpoint: &Arc<str>,
+    ) {
+        if self.usage.is_counting() {
+            let client = client.get_or_init(|| self.clients.identify(headers));
+            self.usage.record(client.clone(), version, endpoint);
         }
     }
 
