@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::apply::{ApplyError, Layer, apply_on};
+use crate::apply::{ApplyError, Copies, Layer, PARALLEL_TYPES, apply_on};
 use crate::change::Change;
 use crate::diagnostic::Diagnostic;
 use crate::project::{Evolution, Project, changes_of};
@@ -144,20 +144,46 @@ pub fn fold_evolutions(
     fold_onto(&snapshot, evolutions, diagnostics)
 }
 
-/// [`fold_evolutions`] on a borrowed base: each type and endpoint is copied once, however many
-/// changes touch it.
+/// [`fold_evolutions`] on a borrowed base: each type and endpoint of the base is copied once,
+/// on its first edit or at the end; a large base's types are copied on a second thread as well.
 fn fold_onto(
     base: &Snapshot,
     evolutions: &[Evolution],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Snapshot {
-    let mut layer = Layer::new(base);
-    for (evolution, index, change) in changes_of(evolutions) {
-        if let Err(error) = apply_on(&mut layer, change) {
-            diagnostics.push(not_applied(evolution, index, change, error));
+    let parallel = base.types.len() >= PARALLEL_TYPES
+        && std::thread::available_parallelism().is_ok_and(|threads| threads.get() > 1);
+    fold_onto_with(base, evolutions, diagnostics, parallel)
+}
+
+/// [`fold_onto`], with or without the helper thread that copies the base's types.
+fn fold_onto_with(
+    base: &Snapshot,
+    evolutions: &[Evolution],
+    diagnostics: &mut Vec<Diagnostic>,
+    parallel: bool,
+) -> Snapshot {
+    let apply_all = |layer: &mut Layer<'_>, diagnostics: &mut Vec<Diagnostic>| {
+        for (evolution, index, change) in changes_of(evolutions) {
+            if let Err(error) = apply_on(layer, change) {
+                diagnostics.push(not_applied(evolution, index, change, error));
+            }
         }
+    };
+    if !parallel {
+        let mut layer = Layer::new(base, None);
+        apply_all(&mut layer, diagnostics);
+        return layer.finish();
     }
-    layer.finish()
+    let copies = Copies::new(base);
+    std::thread::scope(|scope| {
+        scope.spawn(|| copies.fill());
+        let mut layer = Layer::new(base, Some(&copies));
+        apply_all(&mut layer, diagnostics);
+        let snapshot = layer.finish();
+        copies.stop();
+        snapshot
+    })
 }
 
 /// The diagnostic of a change that does not apply.
@@ -176,4 +202,62 @@ fn not_applied(
         diagnostic = diagnostic.with_hint(hint);
     }
     evolution.diagnostic(diagnostic, &pointer)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write;
+    use std::path::Path;
+
+    use super::*;
+    use crate::project::parse_evolution;
+
+    /// A base of many types, and changes that touch some of them several times, fail on others,
+    /// add, rename and remove types: the copies made on the helper thread must not change what
+    /// the fold builds or reports.
+    #[test]
+    fn copying_on_a_second_thread_builds_the_same_snapshot() {
+        let mut first = String::from("description: types\nchanges:\n");
+        for index in 0..150 {
+            let _ = writeln!(
+                first,
+                "  - add_type: {{name: T{index}, schema: {{type: object, properties: {{id: {{type: string}}, status: {{type: string, enum: [a, b]}}}}}}}}"
+            );
+        }
+        let mut second = String::from("description: edits\nchanges:\n");
+        for index in (0..150).step_by(3) {
+            let _ = writeln!(
+                second,
+                "  - add_field: {{type: T{index}, field: extra, schema: {{type: integer}}}}\n  - add_enum_value: {{type: T{index}, field: status, value: c, down_map: a}}\n  - rename_field: {{type: T{index}, from: missing, to: other}}\n  - rename_field: {{type: T{}, from: missing, to: other}}",
+                index + 1
+            );
+        }
+        second.push_str(
+            "  - remove_type: {name: T149}\n  - rename_type: {from: T148, to: Renamed}\n",
+        );
+        let parse = |name: &str, text: &str| {
+            parse_evolution(Path::new(name), text).expect("the test evolution parses")
+        };
+        let mut diagnostics = Vec::new();
+        let base = fold_onto_with(
+            &Snapshot::default(),
+            &[parse("first.yaml", &first)],
+            &mut diagnostics,
+            false,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(base.types.len() >= PARALLEL_TYPES);
+        let evolutions = [parse("second.yaml", &second)];
+
+        let mut alone = Vec::new();
+        let expected = fold_onto_with(&base, &evolutions, &mut alone, false);
+        assert_eq!(alone.len(), 100, "every rename of a missing field fails");
+        assert!(expected.types.contains_key("Renamed") && !expected.types.contains_key("T149"));
+        for _ in 0..20 {
+            let mut helped = Vec::new();
+            let built = fold_onto_with(&base, &evolutions, &mut helped, true);
+            assert_eq!(built, expected);
+            assert_eq!(helped, alone);
+        }
+    }
 }

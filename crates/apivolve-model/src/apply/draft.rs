@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::copies::Copies;
 use crate::snapshot::{Endpoint, Schema, Snapshot};
 
 /// The snapshot as a change sees it while it is being applied.
@@ -14,6 +15,8 @@ pub(crate) struct Draft<'a> {
     base: &'a Snapshot,
     /// Edits committed by earlier changes, between the base and this draft's own edits.
     under: Option<&'a Edits>,
+    /// Copies of the base's types made ahead of need, taken instead of cloning.
+    copies: Option<&'a Copies<'a>>,
     /// The number of types in `base` with `under` applied.
     type_len: usize,
     /// Edited types: `Some` replaces or adds, `None` removes.
@@ -34,6 +37,7 @@ impl<'a> Draft<'a> {
         Self {
             base,
             under: None,
+            copies: None,
             type_len: base.types.len(),
             types: BTreeMap::new(),
             endpoints: BTreeMap::new(),
@@ -91,7 +95,14 @@ impl<'a> Draft<'a> {
     /// The schema of a named type, for editing (copied on first write).
     pub(crate) fn type_mut(&mut self, name: &str) -> Option<&mut Schema> {
         if !self.types.contains_key(name) {
-            let schema = self.committed_type(name)?.clone();
+            let schema = match self.under.and_then(|under| under.types.get(name)) {
+                Some(edit) => edit.as_ref()?.clone(),
+                // A copy taken by a change that failed is gone: clone the base again.
+                None => match self.copies.and_then(|copies| copies.take(name)) {
+                    Some(copy) => copy,
+                    None => self.base.types.get(name)?.clone(),
+                },
+            };
             self.types.insert(name.to_owned(), Some(schema));
         }
         self.types.get_mut(name)?.as_mut()
@@ -218,16 +229,19 @@ fn merged<'m, T>(
 /// [`Layer::finish`] copies the untouched rest.
 pub(crate) struct Layer<'a> {
     base: &'a Snapshot,
+    /// Copies of the base's types made on a second thread, if one helps.
+    copies: Option<&'a Copies<'a>>,
     edits: Edits,
     /// The number of types in `base` with `edits` applied.
     type_len: usize,
 }
 
 impl<'a> Layer<'a> {
-    /// No change applied yet.
-    pub(crate) fn new(base: &'a Snapshot) -> Self {
+    /// No change applied yet; the base's types are copied by [`Copies`] when given.
+    pub(crate) fn new(base: &'a Snapshot, copies: Option<&'a Copies<'a>>) -> Self {
         Self {
             base,
+            copies,
             edits: Edits {
                 types: BTreeMap::new(),
                 endpoints: BTreeMap::new(),
@@ -241,6 +255,7 @@ impl<'a> Layer<'a> {
         Draft {
             base: self.base,
             under: Some(&self.edits),
+            copies: self.copies,
             type_len: self.type_len,
             types: BTreeMap::new(),
             endpoints: BTreeMap::new(),
@@ -267,22 +282,30 @@ impl<'a> Layer<'a> {
     /// The snapshot: the base with every committed edit applied.
     pub(crate) fn finish(self) -> Snapshot {
         let Edits { types, endpoints } = self.edits;
+        let copies = self.copies;
         Snapshot {
-            types: rebuilt(&self.base.types, types),
-            endpoints: rebuilt(&self.base.endpoints, endpoints),
+            types: rebuilt(&self.base.types, types, |name, schema| {
+                copies
+                    .and_then(|copies| copies.take(name))
+                    .unwrap_or_else(|| schema.clone())
+            }),
+            endpoints: rebuilt(&self.base.endpoints, endpoints, |_, endpoint| {
+                endpoint.clone()
+            }),
         }
     }
 }
 
-/// `base` with `edits` applied, copying only the entries the edits leave alone.
-fn rebuilt<T: Clone>(
+/// `base` with `edits` applied, copying (with `copy`) only the entries the edits leave alone.
+fn rebuilt<T>(
     base: &BTreeMap<String, T>,
     edits: BTreeMap<String, Option<T>>,
+    copy: impl Fn(&str, &T) -> T,
 ) -> BTreeMap<String, T> {
     let mut result: BTreeMap<String, T> = base
         .iter()
         .filter(|(key, _)| !edits.contains_key(*key))
-        .map(|(key, value)| (key.clone(), value.clone()))
+        .map(|(key, value)| (key.clone(), copy(key, value)))
         .collect();
     result.extend(
         edits

@@ -9,6 +9,7 @@
 //! exist), say what is wrong and, where it can, how to fix it (the closest existing name).
 
 mod bodies;
+mod copies;
 mod custom;
 mod draft;
 mod endpoints;
@@ -27,6 +28,7 @@ use std::fmt;
 use crate::change::Change;
 use crate::snapshot::Snapshot;
 
+pub(crate) use copies::{Copies, PARALLEL_TYPES};
 pub(crate) use draft::{Draft, Layer};
 
 /// Why a change cannot be applied to the schema it meets.
