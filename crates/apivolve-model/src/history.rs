@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::apply::{ApplyError, Copies, Layer, PARALLEL_TYPES, apply_on};
+use crate::apply::{ApplyError, Copies, Layer, apply_on, worth_a_thread};
 use crate::change::Change;
 use crate::diagnostic::Diagnostic;
 use crate::project::{Evolution, Project, changes_of};
@@ -151,9 +151,12 @@ fn fold_onto(
     evolutions: &[Evolution],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Snapshot {
-    let parallel = base.types.len() >= PARALLEL_TYPES
-        && std::thread::available_parallelism().is_ok_and(|threads| threads.get() > 1);
-    fold_onto_with(base, evolutions, diagnostics, parallel)
+    fold_onto_with(
+        base,
+        evolutions,
+        diagnostics,
+        worth_a_thread(base.types.len()),
+    )
 }
 
 /// [`fold_onto`], with or without the helper thread that copies the base's types.
@@ -246,7 +249,7 @@ mod tests {
             false,
         );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        assert!(base.types.len() >= PARALLEL_TYPES);
+        assert!(base.types.len() >= crate::apply::PARALLEL_TYPES);
         let evolutions = [parse("second.yaml", &second)];
 
         let mut alone = Vec::new();

@@ -7,21 +7,30 @@
 //! thread claims it first; the fold takes a finished copy instead of cloning the type itself.
 //! What comes out is exactly what the fold would build alone.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use crate::snapshot::{Schema, Snapshot};
 
 /// Below this many types a second thread costs more than it saves.
 pub(crate) const PARALLEL_TYPES: usize = 64;
 
+/// Whether copying a base of `types` types on a second thread pays: enough types, and a
+/// second core (asked once: the answer reads cgroup files).
+pub(crate) fn worth_a_thread(types: usize) -> bool {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    types >= PARALLEL_TYPES
+        && *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)) > 1
+}
+
 /// Copies of the types of one base snapshot, in the base's (sorted) order.
 pub(crate) struct Copies<'a> {
     names: Vec<&'a str>,
     schemas: Vec<&'a Schema>,
     slots: Vec<Mutex<Slot>>,
-    /// The next slot the helper looks at.
-    next: AtomicUsize,
+    /// How many slots the helper has looked at, from the last one down: the fold mostly meets
+    /// types in name order, so the two work from opposite ends and rarely wait for each other.
+    looked: AtomicUsize,
     /// Set when the fold needs no more copies.
     stopped: AtomicBool,
 }
@@ -51,19 +60,20 @@ impl<'a> Copies<'a> {
             slots: (0..base.types.len())
                 .map(|_| Mutex::new(Slot::Open))
                 .collect(),
-            next: AtomicUsize::new(0),
+            looked: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
         }
     }
 
-    /// The helper's loop: copies every open slot in turn until all are claimed or
+    /// The helper's loop: copies every open slot, last first, until all are claimed or
     /// [`Copies::stop`] is called.
     pub(crate) fn fill(&self) {
         while !self.stopped.load(Ordering::Relaxed) {
-            let index = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = self.slots.get(index) else {
+            let looked = self.looked.fetch_add(1, Ordering::Relaxed);
+            let Some(index) = self.slots.len().checked_sub(looked + 1) else {
                 return;
             };
+            let slot = &self.slots[index];
             {
                 let mut state = lock(slot);
                 if !matches!(*state, Slot::Open) {

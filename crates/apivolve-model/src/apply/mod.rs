@@ -28,7 +28,9 @@ use std::fmt;
 use crate::change::Change;
 use crate::snapshot::Snapshot;
 
-pub(crate) use copies::{Copies, PARALLEL_TYPES};
+#[cfg(test)]
+pub(crate) use copies::PARALLEL_TYPES;
+pub(crate) use copies::{Copies, worth_a_thread};
 pub(crate) use draft::{Draft, Layer};
 
 /// Why a change cannot be applied to the schema it meets.
