@@ -97,11 +97,7 @@ impl<'a> Draft<'a> {
         if !self.types.contains_key(name) {
             let schema = match self.under.and_then(|under| under.types.get(name)) {
                 Some(edit) => edit.as_ref()?.clone(),
-                // A copy taken by a change that failed is gone: clone the base again.
-                None => match self.copies.and_then(|copies| copies.take(name)) {
-                    Some(copy) => copy,
-                    None => self.base.types.get(name)?.clone(),
-                },
+                None => base_copy(self.base, self.copies, name)?,
             };
             self.types.insert(name.to_owned(), Some(schema));
         }
@@ -285,15 +281,21 @@ impl<'a> Layer<'a> {
         let copies = self.copies;
         Snapshot {
             types: rebuilt(&self.base.types, types, |name, schema| {
-                copies
-                    .and_then(|copies| copies.take(name))
-                    .unwrap_or_else(|| schema.clone())
+                base_copy(self.base, copies, name).unwrap_or_else(|| schema.clone())
             }),
             endpoints: rebuilt(&self.base.endpoints, endpoints, |_, endpoint| {
                 endpoint.clone()
             }),
         }
     }
+}
+
+/// A copy of the base's type `name`: the helper's when it made one, otherwise a clone (also
+/// when a change that failed took the helper's copy).
+fn base_copy(base: &Snapshot, copies: Option<&Copies<'_>>, name: &str) -> Option<Schema> {
+    copies
+        .and_then(|copies| copies.take(name))
+        .or_else(|| base.types.get(name).cloned())
 }
 
 /// `base` with `edits` applied, copying (with `copy`) only the entries the edits leave alone.
