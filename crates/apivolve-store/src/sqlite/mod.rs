@@ -100,7 +100,12 @@ impl SqliteStore {
             filename: filename.to_owned(),
             read_only: options.read_only,
         };
-        let readers = readers::Readers::open(database.clone(), options.max_connections as usize)?;
+        // A store that caches documents holds the file exclusively: its writer is the only one.
+        let readers = readers::Readers::open(
+            database.clone(),
+            options.max_connections as usize,
+            cache_documents > 0,
+        )?;
         let max_group = if options.group_commit {
             options.max_group
         } else {
@@ -111,6 +116,7 @@ impl SqliteStore {
             database.connect(Access::Write)?,
             max_group,
             Arc::clone(&cache),
+            Arc::clone(&readers),
         )?;
         // The store's own connections are open (an in-memory database lives on with them).
         if let Err(error) = connection.close().await {

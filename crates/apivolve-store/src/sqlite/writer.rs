@@ -7,17 +7,22 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::cache::Cache;
+use super::readers::{Commits, Readers};
 use crate::commit::{self, Current, Effect};
 use crate::sql;
 use crate::{Error, Result, SharedDocument, Write};
 
 /// Commits queued per writer before senders wait.
 const QUEUE: usize = 1024;
+
+/// How long idle readers may keep out-of-date read transactions open while the writer is busy.
+const RELEASE_EVERY: Duration = Duration::from_millis(50);
 
 /// One unit's commit, waiting for the writer.
 pub(super) struct Job {
@@ -37,24 +42,34 @@ type UnitResult = Result<Vec<Option<u64>>>;
 type Plan = std::result::Result<Vec<Effect>, Vec<String>>;
 
 /// Start the writer thread on `connection`; it ends when every sender is dropped. It tells
-/// `cache` of every transaction it commits.
+/// `cache` of every transaction it commits, counts its commits in `readers`' [`Commits`], and
+/// ends the read transactions that idle `readers` keep open once a commit made them out of date
+/// (when it has nothing to do, and at least every [`RELEASE_EVERY`] while it is busy).
 pub(super) fn spawn(
     connection: Connection,
     max_group: usize,
     cache: Arc<Cache>,
+    readers: Arc<Readers>,
 ) -> Result<mpsc::Sender<Job>> {
     let (sender, receiver) = mpsc::channel(QUEUE);
     std::thread::Builder::new()
         .name("apivolve-sqlite-writer".to_owned())
-        .spawn(move || run(connection, receiver, max_group, &cache))
+        .spawn(move || run(connection, receiver, max_group, &cache, &readers))
         .map_err(|error| Error::Unavailable {
             reason: format!("cannot start the SQLite writer thread: {error}"),
         })?;
     Ok(sender)
 }
 
-fn run(mut connection: Connection, mut jobs: mpsc::Receiver<Job>, max_group: usize, cache: &Cache) {
+fn run(
+    mut connection: Connection,
+    mut jobs: mpsc::Receiver<Job>,
+    max_group: usize,
+    cache: &Cache,
+    readers: &Readers,
+) {
     let mut pending = VecDeque::new();
+    let mut released = Instant::now();
     loop {
         if pending.is_empty() {
             match jobs.blocking_recv() {
@@ -70,7 +85,11 @@ fn run(mut connection: Connection, mut jobs: mpsc::Receiver<Job>, max_group: usi
         }
         let group = take_group(&mut pending, max_group);
         metrics::histogram!("store_group_commit_size").record(group.len() as f64);
-        apply_group(&mut connection, group, cache);
+        apply_group(&mut connection, group, cache, readers.commits());
+        if (pending.is_empty() && jobs.is_empty()) || released.elapsed() >= RELEASE_EVERY {
+            readers.release_stale();
+            released = Instant::now();
+        }
     }
     if let Err((_, error)) = connection.close() {
         tracing::warn!(%error, "closing the SQLite writer connection failed");
@@ -100,7 +119,7 @@ fn take_group(pending: &mut VecDeque<Job>, max_group: usize) -> Vec<Job> {
 }
 
 /// Commit `group` in one transaction, tell `cache` what it wrote, and answer every job.
-fn apply_group(connection: &mut Connection, group: Vec<Job>, cache: &Cache) {
+fn apply_group(connection: &mut Connection, group: Vec<Job>, cache: &Cache, commits: &Commits) {
     let mut replies = Vec::with_capacity(group.len());
     let mut keys = Vec::new();
     let mut writes = Vec::with_capacity(group.len());
@@ -109,7 +128,7 @@ fn apply_group(connection: &mut Connection, group: Vec<Job>, cache: &Cache) {
         keys.extend(job.keys);
         writes.push(job.writes);
     }
-    match transact(connection, &keys, writes) {
+    match transact(connection, &keys, writes, commits) {
         Ok((results, written)) => {
             // Before any answer: a unit whose commit returned reads what it wrote.
             cache.committed(written);
@@ -137,6 +156,7 @@ fn transact(
     connection: &mut Connection,
     keys: &[String],
     jobs: Vec<Vec<Write>>,
+    commits: &Commits,
 ) -> Result<(Vec<UnitResult>, Vec<Written>)> {
     // Rolled back when dropped before its commit.
     let transaction = connection
@@ -197,7 +217,10 @@ fn transact(
         .prepare_cached("UPDATE apivolve_store_meta SET value = ?1 WHERE name = 'last_version'")
         .and_then(|mut statement| statement.execute([sql::version_to_row(last_version)]))
         .map_err(Error::sqlite("commit"))?;
-    transaction.commit().map_err(Error::sqlite("commit"))?;
+    commits.begin();
+    let committed = transaction.commit();
+    commits.end();
+    committed.map_err(Error::sqlite("commit"))?;
     Ok((results, written))
 }
 
@@ -476,7 +499,8 @@ mod tests {
             vec![insert("b", serde_json::json!("poison"))],
         ];
         let keys = ["a", "c", "b"].map(str::to_owned);
-        let (results, written) = transact(&mut connection, &keys, jobs).unwrap();
+        let commits = Commits::default();
+        let (results, written) = transact(&mut connection, &keys, jobs, &commits).unwrap();
         assert_eq!(results[0].as_ref().unwrap(), &[Some(1), Some(2)]);
         assert!(results[1].is_err());
         let written: Vec<&str> = written.iter().map(|(key, _)| key.as_str()).collect();
