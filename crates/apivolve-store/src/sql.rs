@@ -27,8 +27,9 @@ pub(crate) fn parse(key: &str, text: &str) -> Result<Value> {
 
 /// A value as stored JSON text.
 pub(crate) fn text(value: &Value) -> String {
-    // Serialising a `Value` cannot fail: its map keys are strings.
-    value.to_string()
+    // Straight into a buffer (`Display` goes through a formatter, write by write); serialising a
+    // `Value` cannot fail: its map keys are strings.
+    serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
 }
 
 /// Versions are positive and below 2^63 (one per write); clamp rather than panic on a bad row.
