@@ -83,16 +83,23 @@ async fn compare(
     single_store: Option<PathBuf>,
 ) -> anyhow::Result<(f64, f64)> {
     let server = start(bulk_store.as_deref()).await?;
+    let cpu = cpu_seconds()?;
     let (bulk_seconds, summary) = bulk_request(server, LINES).await?;
+    let bulk_cpu = cpu_seconds()? - cpu;
     check_summary(&summary, LINES)?;
     let bulk_rate = LINES as f64 / bulk_seconds;
     let server = start(single_store.as_deref()).await?;
+    let cpu = cpu_seconds()?;
     let single_seconds = single_requests(server, LINES).await?;
+    let single_cpu = cpu_seconds()? - cpu;
     let single_rate = LINES as f64 / single_seconds;
+    let per_line = |cpu: f64| cpu * 1e6 / LINES as f64;
     println!(
-        "{name:>6}: one bulk request of {LINES} upserts: {bulk_seconds:.2} s, {bulk_rate:.0} lines/s; \
-         single requests over {CONCURRENCY} keep-alive connections: {single_seconds:.2} s, \
-         {single_rate:.0} requests/s; {:.2}x",
+        "{name:>6}: one bulk request of {LINES} upserts: {bulk_seconds:.2} s, {bulk_rate:.0} lines/s, \
+         {:.1} us CPU/line; single requests over {CONCURRENCY} keep-alive connections: \
+         {single_seconds:.2} s, {single_rate:.0} requests/s, {:.1} us CPU/request; {:.2}x",
+        per_line(bulk_cpu),
+        per_line(single_cpu),
         bulk_rate / single_rate
     );
     Ok((bulk_rate, single_rate))
@@ -252,6 +259,26 @@ async fn single_requests(address: SocketAddr, lines: u64) -> anyhow::Result<f64>
 }
 
 /// The process' peak resident set size in MiB (`VmHWM`).
+/// The CPU time this process (server and client) has used so far, user and system, from
+/// `/proc/self/stat` (in clock ticks of 1/100 s, Linux's `USER_HZ`).
+fn cpu_seconds() -> anyhow::Result<f64> {
+    const USER_HZ: f64 = 100.0;
+    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // `utime` and `stime`: the 14th and 15th fields, the 12th and 13th after the name.
+    let ticks = |index: usize| -> anyhow::Result<f64> {
+        fields
+            .get(index)
+            .and_then(|field| field.parse::<f64>().ok())
+            .context("no CPU times in /proc/self/stat")
+    };
+    Ok((ticks(11)? + ticks(12)?) / USER_HZ)
+}
+
 fn peak_rss_mib() -> anyhow::Result<f64> {
     let status =
         std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
