@@ -224,24 +224,33 @@ fn transact(
     Ok((results, written))
 }
 
-/// The effects of every unit of a group, as three statements (inserts, updates, deletes) whose
-/// rows are a JSON array each: a group of any size is a handful of statements instead of several
-/// per unit.
+/// The effects of every unit of a group: up to [`ROWS_ONE_BY_ONE`] rows a statement each, more
+/// as three statements (inserts, updates, deletes) whose rows are a JSON array each, so that a
+/// group of any size is a handful of statements instead of several per unit.
 #[derive(Debug, Default)]
-struct Grouped {
-    /// `[key, value text, version]` of the rows to create.
-    inserts: Vec<serde_json::Value>,
-    /// `[key, value text, version]` of the rows to overwrite.
-    updates: Vec<serde_json::Value>,
+struct Grouped<'a> {
+    /// `(key, value text, version)` of the rows to create.
+    inserts: Vec<(&'a str, String, i64)>,
+    /// `(key, value text, version)` of the rows to overwrite.
+    updates: Vec<(&'a str, String, i64)>,
     /// The keys to delete.
-    deletes: Vec<serde_json::Value>,
+    deletes: Vec<&'a str>,
 }
 
-impl Grouped {
+/// Rows of a group written a statement each: a statement over a JSON array pays for the array
+/// (each document's text escaped into it and read back out by SQLite) and wins only over many
+/// rows.
+const ROWS_ONE_BY_ONE: usize = 16;
+
+const INSERT_ROW: &str = "INSERT INTO apivolve_documents (key, value, version) VALUES (?1, ?2, ?3)";
+const UPDATE_ROW: &str = "UPDATE apivolve_documents SET value = ?2, version = ?3 WHERE key = ?1";
+const DELETE_ROW: &str = "DELETE FROM apivolve_documents WHERE key = ?1";
+
+impl<'a> Grouped<'a> {
     /// The statements for `plans`, drawing versions from `last_version` and noting what they
     /// write in `written`; each unit's result.
     fn new(
-        plans: &[Plan],
+        plans: &'a [Plan],
         last_version: &mut u64,
         written: &mut Vec<Written>,
     ) -> std::result::Result<(Self, Vec<UnitResult>), std::num::TryFromIntError> {
@@ -261,8 +270,7 @@ impl Grouped {
                     Effect::Put { key, value, create } => {
                         *last_version += 1;
                         let version = *last_version;
-                        let row =
-                            serde_json::json!([key, sql::text(value), i64::try_from(version)?]);
+                        let row = (key.as_str(), sql::text(value), i64::try_from(version)?);
                         if *create {
                             grouped.inserts.push(row);
                         } else {
@@ -278,7 +286,7 @@ impl Grouped {
                         versions.push(Some(version));
                     }
                     Effect::Delete { key } => {
-                        grouped.deletes.push(serde_json::Value::from(key.as_str()));
+                        grouped.deletes.push(key.as_str());
                         written.push((key.clone(), None));
                         versions.push(None);
                     }
@@ -291,32 +299,52 @@ impl Grouped {
     }
 
     fn execute(self, connection: &Connection) -> rusqlite::Result<()> {
+        if self.inserts.len() + self.updates.len() + self.deletes.len() <= ROWS_ONE_BY_ONE {
+            for (statement, rows) in [(INSERT_ROW, &self.inserts), (UPDATE_ROW, &self.updates)] {
+                for (key, text, version) in rows {
+                    connection
+                        .prepare_cached(statement)?
+                        .execute(params![key, text, version])?;
+                }
+            }
+            for key in &self.deletes {
+                connection.prepare_cached(DELETE_ROW)?.execute([key])?;
+            }
+            return Ok(());
+        }
         let statements = [
             (
-                self.inserts,
+                json_rows(&self.inserts)?,
                 "INSERT INTO apivolve_documents (key, value, version) \
                  SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1)",
             ),
             (
-                self.updates,
+                json_rows(&self.updates)?,
                 "UPDATE apivolve_documents SET value = row.value ->> 1, version = row.value ->> 2 \
                  FROM json_each(?1) AS row WHERE apivolve_documents.key = row.value ->> 0",
             ),
             (
-                self.deletes,
+                json_rows(&self.deletes)?,
                 "DELETE FROM apivolve_documents WHERE key IN (SELECT value FROM json_each(?1))",
             ),
         ];
         for (rows, statement) in statements {
-            if rows.is_empty() {
-                continue;
+            if let Some(rows) = rows {
+                connection.prepare_cached(statement)?.execute([rows])?;
             }
-            connection
-                .prepare_cached(statement)?
-                .execute([serde_json::Value::Array(rows).to_string()])?;
         }
         Ok(())
     }
+}
+
+/// `rows` as one JSON array of arrays, `None` when there are none.
+fn json_rows<T: serde::Serialize>(rows: &[T]) -> rusqlite::Result<Option<String>> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(rows)
+        .map(Some)
+        .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
 }
 
 /// Apply one unit's effects under a savepoint, so that a failing statement undoes this unit
@@ -366,11 +394,7 @@ fn apply_effect(
     match effect {
         Effect::Put { key, value, create } => {
             *last_version += 1;
-            let query = if create {
-                "INSERT INTO apivolve_documents (key, value, version) VALUES (?1, ?2, ?3)"
-            } else {
-                "UPDATE apivolve_documents SET value = ?2, version = ?3 WHERE key = ?1"
-            };
+            let query = if create { INSERT_ROW } else { UPDATE_ROW };
             connection.prepare_cached(query)?.execute(params![
                 key,
                 sql::text(&value),
@@ -381,9 +405,7 @@ fn apply_effect(
             Ok(Some(version))
         }
         Effect::Delete { key } => {
-            connection
-                .prepare_cached("DELETE FROM apivolve_documents WHERE key = ?1")?
-                .execute([&key])?;
+            connection.prepare_cached(DELETE_ROW)?.execute([&key])?;
             written.push((key, None));
             Ok(None)
         }
@@ -474,46 +496,124 @@ mod tests {
     }
 
     /// A unit whose statement fails (here, by a trigger) fails alone: the grouped statements are
-    /// rolled back and the group is committed unit by unit.
+    /// rolled back and the group is committed unit by unit (for a group written a statement per
+    /// row and for one written through JSON arrays).
     #[test]
     fn a_unit_whose_statement_fails_is_rolled_back_alone() {
-        let mut connection = Connection::open_in_memory().unwrap();
+        for extra in [0, ROWS_ONE_BY_ONE] {
+            let mut connection = table();
+            connection
+                .execute_batch(
+                    "CREATE TRIGGER poison BEFORE INSERT ON apivolve_documents \
+                     WHEN NEW.value LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+                )
+                .unwrap();
+            let insert = |key: &str, value: serde_json::Value| Write::Insert {
+                key: key.to_owned(),
+                value,
+            };
+            let mut good = vec![
+                insert("a", serde_json::json!(1)),
+                insert("c", serde_json::json!(3)),
+            ];
+            good.extend((0..extra).map(|n| insert(&format!("d{n:02}"), serde_json::json!(n))));
+            let keys: Vec<String> = good.iter().map(|write| write.key().to_owned()).collect();
+            let good_keys = keys.clone();
+            let keys = [keys, vec!["b".to_owned()]].concat();
+            let jobs = vec![good, vec![insert("b", serde_json::json!("poison"))]];
+            let (results, written) =
+                transact(&mut connection, &keys, jobs, &Commits::default()).unwrap();
+            let versions: Vec<Option<u64>> = (1..=2 + extra as u64).map(Some).collect();
+            assert_eq!(results[0].as_ref().unwrap(), &versions);
+            assert!(results[1].is_err());
+            let written: Vec<String> = written.into_iter().map(|(key, _)| key).collect();
+            assert_eq!(written, good_keys);
+            let stored: Vec<(String, i64)> = stored(&connection)
+                .into_iter()
+                .map(|(key, _, version)| (key, version))
+                .collect();
+            let expected: Vec<(String, i64)> = good_keys.into_iter().zip(1..).collect();
+            assert_eq!(stored, expected);
+        }
+    }
+
+    /// The store's table on a fresh in-memory connection.
+    fn table() -> Connection {
+        let connection = Connection::open_in_memory().unwrap();
         connection
             .execute_batch(include_str!("../../migrations/sqlite/0001_documents.sql"))
             .unwrap();
         connection
-            .execute_batch(
-                "CREATE TRIGGER poison BEFORE INSERT ON apivolve_documents \
-                 WHEN NEW.value LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
-            )
-            .unwrap();
-        let insert = |key: &str, value: serde_json::Value| Write::Insert {
-            key: key.to_owned(),
-            value,
-        };
-        let jobs = vec![
-            vec![
-                insert("a", serde_json::json!(1)),
-                insert("c", serde_json::json!(3)),
-            ],
-            vec![insert("b", serde_json::json!("poison"))],
-        ];
-        let keys = ["a", "c", "b"].map(str::to_owned);
-        let commits = Commits::default();
-        let (results, written) = transact(&mut connection, &keys, jobs, &commits).unwrap();
-        assert_eq!(results[0].as_ref().unwrap(), &[Some(1), Some(2)]);
-        assert!(results[1].is_err());
-        let written: Vec<&str> = written.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(written, ["a", "c"]);
+    }
+
+    fn stored(connection: &Connection) -> Vec<(String, String, i64)> {
         let mut statement = connection
-            .prepare("SELECT key, version FROM apivolve_documents ORDER BY key")
+            .prepare("SELECT key, value, version FROM apivolve_documents ORDER BY key")
             .unwrap();
-        let stored: Vec<(String, i64)> = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .unwrap()
             .map(Result::unwrap)
-            .collect();
-        assert_eq!(stored, [("a".to_owned(), 1), ("c".to_owned(), 2)]);
+            .collect()
+    }
+
+    /// One group of `units` (one write each) in one transaction.
+    fn commit_group(connection: &mut Connection, units: Vec<Write>) {
+        let keys: Vec<String> = units.iter().map(|write| write.key().to_owned()).collect();
+        let jobs = units.into_iter().map(|write| vec![write]).collect();
+        let (results, _) = transact(connection, &keys, jobs, &Commits::default()).unwrap();
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+    }
+
+    /// Small groups are written a statement per row, large ones through JSON arrays: both
+    /// insert, replace and delete the same rows.
+    #[test]
+    fn small_and_large_groups_write_the_same_rows() {
+        for size in [3, ROWS_ONE_BY_ONE * 3] {
+            let mut connection = table();
+            let key = |n: usize| format!("k{n:03}");
+            let inserts = (0..size)
+                .map(|n| Write::Insert {
+                    key: key(n),
+                    value: serde_json::json!({"n": n, "text": "a \"quoted\" line\n"}),
+                })
+                .collect();
+            commit_group(&mut connection, inserts);
+            // Then: the first third replaced, the second deleted, as many new ones inserted.
+            let third = size / 3;
+            let mut changes: Vec<Write> = (0..third)
+                .map(|n| Write::Replace {
+                    key: key(n),
+                    value: serde_json::json!(n * 10),
+                    expected_version: (n + 1) as u64,
+                })
+                .collect();
+            changes.extend((third..2 * third).map(|n| Write::Delete {
+                key: key(n),
+                expected_version: None,
+            }));
+            changes.extend((size..size + third).map(|n| Write::Insert {
+                key: key(n),
+                value: serde_json::json!([n]),
+            }));
+            commit_group(&mut connection, changes);
+
+            // Versions are drawn in write order; deletes draw none.
+            let version = |n: usize| i64::try_from(n).unwrap();
+            let mut expected = Vec::new();
+            for n in 0..third {
+                expected.push((key(n), (n * 10).to_string(), version(size + 1 + n)));
+            }
+            for n in 2 * third..size {
+                let text = format!(r#"{{"n":{n},"text":"a \"quoted\" line\n"}}"#);
+                expected.push((key(n), text, version(n + 1)));
+            }
+            for n in size..size + third {
+                expected.push((key(n), format!("[{n}]"), version(third + 1 + n)));
+            }
+            let rows = stored(&connection);
+            assert_eq!(rows, expected, "a group of {size} rows");
+        }
     }
 
     #[test]
