@@ -99,11 +99,12 @@ where
         uri.push('?');
         uri.push_str(query);
     }
-    let body = if body.is_null() {
-        Body::empty()
+    // The chain gets the value too, so it does not parse the text again.
+    let (body, parsed) = if body.is_null() {
+        (Body::empty(), None)
     } else {
         match serde_json::to_vec(&body) {
-            Ok(bytes) => Body::from(bytes),
+            Ok(bytes) => (Body::from(bytes), Some(body)),
             Err(error) => return problem_answer(&Problem::internal(error)),
         }
     };
@@ -133,6 +134,7 @@ where
         endpoint,
         inner,
         request,
+        parsed,
         target.path_parameters,
     )
     .await;

@@ -101,6 +101,7 @@ where
     let request = Incoming {
         parts,
         body,
+        parsed: None,
         query: negotiated.query,
         source: negotiated.source,
         path_parameters,
@@ -121,13 +122,15 @@ where
 /// The chain for one endpoint already chosen, as the bulk handler calls it for each line: gate,
 /// validate, migrate up, call, migrate down, in the endpoint's error shape. The request's path is
 /// not routed again (the line named its endpoint); its query is the endpoint's. No lifecycle
-/// headers: the bulk response carries them once.
+/// headers: the bulk response carries them once. `parsed` is the body's value when the caller
+/// has it already (the request's body is then its JSON text): it is not parsed again.
 pub(crate) async fn serve_endpoint<S>(
     runtime: &Runtime,
     version: &VersionRuntime,
     endpoint: &EndpointRuntime,
     inner: S,
     request: Request<Body>,
+    parsed: Option<Value>,
     path_parameters: Vec<(String, String)>,
 ) -> Response
 where
@@ -138,6 +141,7 @@ where
         query: parts.uri.query().map(str::to_owned),
         parts,
         body,
+        parsed,
         source: None,
         path_parameters,
     };
@@ -156,6 +160,8 @@ where
 struct Incoming {
     parts: Parts,
     body: Body,
+    /// The body's value, when the caller parsed it already.
+    parsed: Option<Value>,
     query: Option<String>,
     source: Option<NegotiationMethod>,
     path_parameters: Vec<(String, String)>,
@@ -185,6 +191,7 @@ where
     let Incoming {
         mut parts,
         body,
+        parsed,
         query,
         source,
         path_parameters,
@@ -244,7 +251,10 @@ where
         } else if endpoint.endpoint.request.is_some() || up.is_some_and(|plan| plan.touches_body())
         {
             check_media_type(&parts)?;
-            Some(parse_json(&bytes, runtime.max_json_depth)?)
+            match parsed {
+                Some(value) => Some(value),
+                None => Some(parse_json(&bytes, runtime.max_json_depth)?),
+            }
         } else {
             None
         };
