@@ -165,7 +165,7 @@ impl Batch {
 pub(super) fn register(anchors: &mut Anchors, row: &Row) -> Option<String> {
     let name = row.anchor.as_ref()?;
     let result = match row.outcome {
-        Outcome::Succeeded => Anchored::Succeeded(row.content.clone()),
+        Outcome::Succeeded => Anchored::Succeeded(row.content.to_value()),
         Outcome::Failed | Outcome::Skipped => Anchored::Failed(row.line),
     };
     match anchors.get_mut(name) {

@@ -5,7 +5,10 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, Request, header};
 use semver::Version;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::configure::CONTENT_LINES;
 use super::idempotency::IDEMPOTENCY_KEY;
@@ -24,7 +27,7 @@ const MAX_LINE_RESPONSE_BYTES: usize = 16 << 20;
 pub(super) struct Answer {
     pub(super) status: u16,
     /// The JSON body; a text body as a string; `null` when empty.
-    pub(super) body: Value,
+    pub(super) body: Content,
 }
 
 impl Answer {
@@ -35,14 +38,122 @@ impl Answer {
     /// `created` or `updated`, when the answer says so: 201, or a `created` or `updated` member
     /// that is `true`.
     pub(super) fn upsert(&self) -> Option<&'static str> {
-        let flag = |name: &str| self.body.get(name).and_then(Value::as_bool) == Some(true);
-        if self.status == 201 || flag("created") {
+        let flags = self.body.flags();
+        if self.status == 201 || flags.created {
             Some("created")
-        } else if flag("updated") {
+        } else if flags.updated {
             Some("updated")
         } else {
             None
         }
+    }
+}
+
+/// An answer's body, or a problem: a value, or JSON text kept as the service wrote it (checked,
+/// and on one line), which a row then carries as it is instead of parsing and writing it again.
+#[derive(Clone, Debug)]
+pub(super) enum Content {
+    Value(Value),
+    Text(Box<RawValue>),
+}
+
+impl Content {
+    /// The content as a value.
+    pub(super) fn to_value(&self) -> Value {
+        match self {
+            Self::Value(value) => value.clone(),
+            Self::Text(text) => serde_json::from_str(text.get())
+                .unwrap_or_else(|_| Value::String(text.get().to_owned())),
+        }
+    }
+
+    /// Its `created` and `updated` members that are `true`, when it is an object.
+    fn flags(&self) -> Flags {
+        let flag = |value: &Value, name: &str| value.get(name) == Some(&Value::Bool(true));
+        match self {
+            Self::Value(value) => Flags {
+                created: flag(value, "created"),
+                updated: flag(value, "updated"),
+            },
+            // Anything but an object has no members.
+            Self::Text(text) => serde_json::from_str(text.get()).unwrap_or_default(),
+        }
+    }
+}
+
+impl Serialize for Content {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Value(value) => value.serialize(serializer),
+            Self::Text(text) => text.serialize(serializer),
+        }
+    }
+}
+
+/// The `created` and `updated` members of an object that are `true` (of a repeated member, the
+/// last, as a parsed `Value` keeps it); read without building the object.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Flags {
+    created: bool,
+    updated: bool,
+}
+
+impl<'de> Deserialize<'de> for Flags {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = Flags;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Flags, A::Error> {
+                let mut flags = Flags::default();
+                while let Some(member) = map.next_key::<Member>()? {
+                    let slot = match member {
+                        Member::Created => &mut flags.created,
+                        Member::Updated => &mut flags.updated,
+                        Member::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = map.next_value::<Value>()? == Value::Bool(true);
+                }
+                Ok(flags)
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// A member name that [`Flags`] reads, or another one (no copy of the name).
+enum Member {
+    Created,
+    Updated,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = Member;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a member name")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Member, E> {
+                Ok(match name {
+                    "created" => Member::Created,
+                    "updated" => Member::Updated,
+                    _ => Member::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(Name)
     }
 }
 
@@ -157,13 +268,19 @@ async fn read_answer(response: Response) -> Answer {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(is_json_media_type);
+    let text = || Value::String(String::from_utf8_lossy(&bytes).into_owned());
+    // Text on one line goes into the row as it is; other text (pretty-printed, say) is parsed
+    // and written again, since a row must stay on its line.
+    let one_line = !bytes.iter().any(|byte| matches!(byte, b'\n' | b'\r'));
     let body = if bytes.is_empty() {
-        Value::Null
+        Content::Value(Value::Null)
+    } else if is_json && one_line {
+        serde_json::from_slice::<Box<RawValue>>(&bytes)
+            .map_or_else(|_| Content::Value(text()), Content::Text)
     } else if is_json {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        Content::Value(serde_json::from_slice(&bytes).unwrap_or_else(|_| text()))
     } else {
-        Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        Content::Value(text())
     };
     Answer { status, body }
 }
@@ -175,6 +292,90 @@ pub(super) fn problem_answer(problem: &Problem) -> Answer {
     }
     Answer {
         status: problem.status.as_u16(),
-        body: problem.to_json(),
+        body: Content::Value(problem.to_json()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    async fn answer(status: u16, media_type: &str, body: &str) -> Answer {
+        let response = http::Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, media_type)
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        read_answer(response).await
+    }
+
+    #[tokio::test]
+    async fn json_on_one_line_is_kept_as_text_and_anything_else_is_a_value() {
+        let kept = answer(200, "application/json", r#"  {"id": "a", "n": [1, 2.50]} "#).await;
+        assert!(
+            matches!(&kept.body, Content::Text(text) if text.get() == r#"{"id": "a", "n": [1, 2.50]}"#)
+        );
+        assert_eq!(kept.body.to_value(), json!({"id": "a", "n": [1, 2.5]}));
+
+        let pretty = answer(200, "application/json", "{\n  \"id\": \"a\"\n}").await;
+        assert!(matches!(&pretty.body, Content::Value(value) if *value == json!({"id": "a"})));
+
+        let broken = answer(200, "application/json", r#"{"id": "#).await;
+        assert!(
+            matches!(&broken.body, Content::Value(Value::String(text)) if text == r#"{"id": "#)
+        );
+
+        let plain = answer(404, "text/plain", "not here").await;
+        assert!(matches!(&plain.body, Content::Value(Value::String(text)) if text == "not here"));
+
+        let empty = answer(204, "application/json", "").await;
+        assert!(matches!(&empty.body, Content::Value(Value::Null)));
+    }
+
+    /// A row carries kept text as the same JSON a value would have given, on one line.
+    #[tokio::test]
+    async fn kept_text_serialises_as_the_json_it_holds() {
+        let kept = answer(
+            200,
+            "application/json",
+            r#"{"id":"a","tags":["x"],"n":null}"#,
+        )
+        .await;
+        let row = serde_json::to_string(&json!({"body": &kept.body})).unwrap();
+        assert_eq!(row, r#"{"body":{"id":"a","tags":["x"],"n":null}}"#);
+        let as_value = serde_json::to_string(&json!({"body": kept.body.to_value()})).unwrap();
+        assert_eq!(row, as_value);
+    }
+
+    #[tokio::test]
+    async fn created_and_updated_are_read_from_text_as_from_a_value() {
+        let cases = [
+            (r#"{"id":"a","created":true}"#, Some("created")),
+            (r#"{"updated":true,"id":"a"}"#, Some("updated")),
+            (r#"{"created":true,"created":false}"#, None),
+            (r#"{"created":false,"updated":true}"#, Some("updated")),
+            (r#"{"created":"yes"}"#, None),
+            (r#"{"inner":{"created":true}}"#, None),
+            (r#"{"cr\u0065ated":true}"#, Some("created")),
+            (r#"[{"created":true}]"#, None),
+            (r#""created""#, None),
+            ("true", None),
+        ];
+        for (body, expected) in cases {
+            let kept = answer(200, "application/json", body).await;
+            assert!(matches!(kept.body, Content::Text(_)), "{body}");
+            let value = Answer {
+                status: 200,
+                body: Content::Value(kept.body.to_value()),
+            };
+            assert_eq!(kept.upsert(), expected, "{body}");
+            assert_eq!(value.upsert(), expected, "{body} as a value");
+        }
+        assert_eq!(
+            answer(201, "application/json", "{}").await.upsert(),
+            Some("created")
+        );
     }
 }

@@ -7,10 +7,10 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::StatusCode;
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::call::Answer;
+use super::call::{Answer, Content};
 use super::configure::{Mode, View};
 use super::line::Refused;
 use super::records::ChunkWriter;
@@ -37,7 +37,7 @@ pub(super) struct Row {
     pub(super) status: u16,
     pub(super) upsert: Option<&'static str>,
     /// The body of a success, the problem (in the version's error shape) otherwise.
-    pub(super) content: Value,
+    pub(super) content: Content,
     pub(super) outcome: Outcome,
 }
 
@@ -68,7 +68,7 @@ impl Row {
             anchor: refused.anchor,
             status: refused.problem.status.as_u16(),
             upsert: None,
-            content: refused.problem.to_json(),
+            content: Content::Value(refused.problem.to_json()),
             outcome: if refused.skipped {
                 Outcome::Skipped
             } else {
@@ -82,7 +82,7 @@ impl Row {
         if self.outcome == Outcome::Succeeded {
             self.status = problem.status.as_u16();
             self.upsert = None;
-            self.content = problem.to_json();
+            self.content = Content::Value(problem.to_json());
             self.outcome = Outcome::Failed;
         }
     }
