@@ -38,8 +38,11 @@ impl Answer {
     /// `created` or `updated`, when the answer says so: 201, or a `created` or `updated` member
     /// that is `true`.
     pub(super) fn upsert(&self) -> Option<&'static str> {
+        if self.status == 201 {
+            return Some("created");
+        }
         let flags = self.body.flags();
-        if self.status == 201 || flags.created {
+        if flags.created {
             Some("created")
         } else if flags.updated {
             Some("updated")

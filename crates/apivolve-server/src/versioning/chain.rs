@@ -251,10 +251,10 @@ where
         } else if endpoint.endpoint.request.is_some() || up.is_some_and(|plan| plan.touches_body())
         {
             check_media_type(&parts)?;
-            match parsed {
-                Some(value) => Some(value),
-                None => Some(parse_json(&bytes, runtime.max_json_depth)?),
-            }
+            Some(match parsed {
+                Some(value) => value,
+                None => parse_json(&bytes, runtime.max_json_depth)?,
+            })
         } else {
             None
         };
