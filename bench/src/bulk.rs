@@ -258,7 +258,6 @@ async fn single_requests(address: SocketAddr, lines: u64) -> anyhow::Result<f64>
     Ok(started.elapsed().as_secs_f64())
 }
 
-/// The process' peak resident set size in MiB (`VmHWM`).
 /// The CPU time this process (server and client) has used so far, user and system, from
 /// `/proc/self/stat` (in clock ticks of 1/100 s, Linux's `USER_HZ`).
 fn cpu_seconds() -> anyhow::Result<f64> {
@@ -279,6 +278,7 @@ fn cpu_seconds() -> anyhow::Result<f64> {
     Ok((ticks(11)? + ticks(12)?) / USER_HZ)
 }
 
+/// The process' peak resident set size in MiB (`VmHWM`).
 fn peak_rss_mib() -> anyhow::Result<f64> {
     let status =
         std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
