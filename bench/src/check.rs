@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use apivolve_model::{CheckOptions, Project, check};
+use apivolve_model::{CheckOptions, Project, load_and_check};
 
 /// Options of the check benchmark.
 #[derive(Debug, clap::Args)]
@@ -62,8 +62,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         drop(project);
 
         let started = Instant::now();
-        let (project, diagnostics) = Project::load(root)?;
-        let report = check(&project, diagnostics, &CheckOptions::default());
+        let (_project, report) = load_and_check(root, &CheckOptions::default())?;
         check_times.push(started.elapsed());
         anyhow::ensure!(
             report.is_clean(),

@@ -1,6 +1,9 @@
 //! `apivolve check`: everything that can be wrong with an API project, in one report.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::thread;
 
 use serde::Serialize;
@@ -11,9 +14,9 @@ use crate::diagnostic::Diagnostic;
 use crate::export::body_schema;
 use crate::findings::{Bump, diff};
 use crate::hash::{file_hashes, version_hash};
-use crate::history::{FoldOptions, History, fold};
+use crate::history::{FoldOptions, Folder, History, fold};
 use crate::jq::{compile as compile_jq, expressions as jq_expressions};
-use crate::project::{Evolution, Project, RELEASE_FILE, VersionDir, changes_of};
+use crate::project::{Evolution, Listing, Project, RELEASE_FILE, VersionDir, changes_of};
 use crate::semver_bump::{JudgedFinding, bump_between, bump_of, judged_findings, next_version};
 use crate::servability::{may_miss_migrations, missing_migrations};
 use crate::snapshot::{Schema, Snapshot};
@@ -88,25 +91,130 @@ pub fn check(
     load_diagnostics: Vec<Diagnostic>,
     options: &CheckOptions,
 ) -> CheckReport {
-    let mut diagnostics = load_diagnostics;
     let fold_options = FoldOptions {
         pending_parent: options.pending_parent.clone(),
     };
     // Hashes and jq need only the files: they run beside the fold, the longest step.
-    let ((hash_diagnostics, jq_diagnostics), (history, fold_diagnostics)) =
-        thread::scope(|scope| {
-            let files = scope.spawn(|| {
-                let mut hashes = Vec::new();
-                check_hashes(project, &mut hashes);
-                let mut jq = Vec::new();
-                check_jq(project, &mut jq);
-                (hashes, jq)
-            });
-            let folded = fold(project, &fold_options);
-            (joined(files), folded)
+    let (files, (history, fold_diagnostics)) = thread::scope(|scope| {
+        let files = scope.spawn(|| {
+            let mut jq = JqCache::default();
+            let versions: Vec<_> = project
+                .versions
+                .iter()
+                .map(|dir| FileChecks::of(dir, &mut jq))
+                .collect();
+            (versions, jq.errors(&project.pending))
         });
-    diagnostics.extend(hash_diagnostics);
-    diagnostics.extend(jq_diagnostics);
+        let folded = fold(project, &fold_options);
+        (joined(files), folded)
+    });
+    let (versions, pending_jq) = files;
+    conclude(
+        project,
+        load_diagnostics,
+        &versions,
+        pending_jq,
+        history,
+        fold_diagnostics,
+    )
+}
+
+/// [`Project::load`] and [`check`] in one, with the same results: each version is folded as soon
+/// as its files are read, while a second thread reads the next version and hashes its files,
+/// so the two cores share the work from the start.
+///
+/// # Errors
+///
+/// As [`Project::load`]: when the folder cannot be read or has no `apivolve.toml`.
+pub fn load_and_check(
+    root: impl AsRef<Path>,
+    options: &CheckOptions,
+) -> crate::Result<(Project, CheckReport)> {
+    let mut listing = Listing::read(root.as_ref())?;
+    let fold_options = FoldOptions {
+        pending_parent: options.pending_parent.clone(),
+    };
+    // Set once every version is read: from then on the fold may use a thread of its own again.
+    let read = AtomicBool::new(false);
+    let (loaded, versions, checks, folder) = thread::scope(|scope| {
+        let (sender, receiver) = mpsc::channel();
+        let read = &read;
+        let loader = scope.spawn(move || {
+            let mut jq = JqCache::default();
+            let versions = listing.load_versions(|dir| {
+                let checks = FileChecks::of(&dir, &mut jq);
+                // The receiver lives until the channel closes.
+                let _ = sender.send((dir, checks));
+            });
+            drop(sender);
+            read.store(true, Ordering::Release);
+            let pending = versions.and_then(|()| listing.load_pending());
+            let pending_jq = pending
+                .as_ref()
+                .map_or_else(|_| Vec::new(), |pending| jq.errors(pending));
+            (listing, pending, pending_jq)
+        });
+        let mut folder = Folder::default();
+        let mut versions = Vec::new();
+        let mut checks = Vec::new();
+        for (dir, file_checks) in receiver {
+            folder.add(versions.len(), &dir, read.load(Ordering::Acquire));
+            versions.push(dir);
+            checks.push(file_checks);
+        }
+        (joined(loader), versions, checks, folder)
+    });
+    let (listing, pending, pending_jq) = loaded;
+    let project = Project {
+        root: listing.root,
+        config: listing.config,
+        versions,
+        pending: pending?,
+    };
+    let (history, fold_diagnostics) = folder.finish(&project, &fold_options);
+    let report = conclude(
+        &project,
+        listing.diagnostics,
+        &checks,
+        pending_jq,
+        history,
+        fold_diagnostics,
+    );
+    Ok((project, report))
+}
+
+/// What the files of one released version say on their own: their hashes and their jq errors.
+struct FileChecks {
+    hashes: BTreeMap<String, String>,
+    jq: Vec<Diagnostic>,
+}
+
+impl FileChecks {
+    fn of(dir: &VersionDir, jq: &mut JqCache) -> Self {
+        Self {
+            hashes: file_hashes(&dir.evolutions),
+            jq: jq.errors(&dir.evolutions),
+        }
+    }
+}
+
+/// The rest of [`check`], once the files are checked and the versions folded.
+fn conclude(
+    project: &Project,
+    load_diagnostics: Vec<Diagnostic>,
+    files: &[FileChecks],
+    pending_jq: Vec<Diagnostic>,
+    history: History,
+    fold_diagnostics: Vec<Diagnostic>,
+) -> CheckReport {
+    let mut diagnostics = load_diagnostics;
+    check_hashes(project, files, &mut diagnostics);
+    diagnostics.extend(
+        files
+            .iter()
+            .flat_map(|checks| checks.jq.iter().cloned())
+            .chain(pending_jq),
+    );
     diagnostics.extend(fold_diagnostics);
 
     let supported = supported_versions(project, &history);
@@ -251,16 +359,17 @@ pub fn supported_versions(project: &Project, history: &History) -> BTreeSet<semv
         .collect()
 }
 
-fn check_hashes(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+/// `files[i]` holds the hashes of `project.versions[i]`'s files.
+fn check_hashes(project: &Project, files: &[FileChecks], diagnostics: &mut Vec<Diagnostic>) {
     let hashes: BTreeMap<&semver::Version, &str> = project
         .versions
         .iter()
         .map(|dir| (&dir.version, dir.release.hash.as_str()))
         .collect();
-    for dir in &project.versions {
+    for (dir, checks) in project.versions.iter().zip(files) {
         let release_file = dir.dir.join(RELEASE_FILE);
-        let actual = file_hashes(&dir.evolutions);
-        for (name, hash) in &actual {
+        let actual = &checks.hashes;
+        for (name, hash) in actual {
             match dir.release.files.get(name) {
                 Some(recorded) if recorded == hash => {}
                 Some(_) => diagnostics.push(
@@ -315,8 +424,8 @@ fn check_hashes(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
                 ),
             );
         }
-        if actual == dir.release.files
-            && version_hash(&dir.version, dir.release.parent_hash.as_deref(), &actual)
+        if *actual == dir.release.files
+            && version_hash(&dir.version, dir.release.parent_hash.as_deref(), actual)
                 != dir.release.hash
         {
             diagnostics.push(
@@ -334,27 +443,33 @@ fn check_hashes(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_jq(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
-    // The same expression (`tonumber`, `tostring`) recurs across versions: compile each once.
-    let mut compiled: HashMap<&str, Option<String>> = HashMap::new();
-    let released = project
-        .versions
-        .iter()
-        .flat_map(|dir| changes_of(&dir.evolutions));
-    for (evolution, index, change) in released.chain(changes_of(&project.pending)) {
-        for (pointer, expression) in jq_expressions(change) {
-            let error = compiled
-                .entry(expression.0.as_str())
-                .or_insert_with(|| compile_jq(&expression.0).err().map(|error| error.message));
-            if let Some(message) = error {
-                let pointer = format!("/changes/{index}/{}{pointer}", change.kind());
-                diagnostics.push(evolution.diagnostic(
-                    Diagnostic::error("invalid-jq", format!("jq expression does not compile: {message}"))
-                        .with_hint("jq expressions take the old value as `.` and produce the new one; test with `jq` on a sample"),
-                    &pointer,
-                ));
+/// The jq expressions' compile errors; the same expression (`tonumber`, `tostring`) recurs
+/// across versions, so each is compiled once.
+#[derive(Default)]
+struct JqCache(HashMap<String, Option<String>>);
+
+impl JqCache {
+    /// A diagnostic for every jq expression of `evolutions` that does not compile.
+    fn errors(&mut self, evolutions: &[Evolution]) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        for (evolution, index, change) in changes_of(evolutions) {
+            for (pointer, expression) in jq_expressions(change) {
+                let text = expression.0.as_str();
+                if !self.0.contains_key(text) {
+                    let error = compile_jq(text).err().map(|error| error.message);
+                    self.0.insert(text.to_owned(), error);
+                }
+                if let Some(Some(message)) = self.0.get(text) {
+                    let pointer = format!("/changes/{index}/{}{pointer}", change.kind());
+                    diagnostics.push(evolution.diagnostic(
+                        Diagnostic::error("invalid-jq", format!("jq expression does not compile: {message}"))
+                            .with_hint("jq expressions take the old value as `.` and produce the new one; test with `jq` on a sample"),
+                        &pointer,
+                    ));
+                }
             }
         }
+        diagnostics
     }
 }
 

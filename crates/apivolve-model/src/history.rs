@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::apply::{ApplyError, Copies, Layer, apply_on, worth_a_thread};
 use crate::change::Change;
 use crate::diagnostic::Diagnostic;
-use crate::project::{Evolution, Project, changes_of};
+use crate::project::{Evolution, Project, VersionDir, changes_of};
 use crate::snapshot::Snapshot;
 
 /// The schema at every version, and the shape of the lineage.
@@ -59,80 +59,124 @@ pub struct FoldOptions {
 
 /// Folds every version of the project in lineage order, collecting problems.
 pub fn fold(project: &Project, options: &FoldOptions) -> (History, Vec<Diagnostic>) {
-    let mut history = History::default();
-    let mut diagnostics = Vec::new();
+    let mut folder = Folder::default();
+    for (index, dir) in project.versions.iter().enumerate() {
+        folder.add(index, dir, true);
+    }
+    folder.finish(project, options)
+}
 
-    // Versions are folded parents first. Release numbers do not have to grow along a branch, so
-    // walk the parent links instead of trusting the sort order.
-    let mut remaining: Vec<_> = project.versions.iter().collect();
-    while !remaining.is_empty() {
-        let before = remaining.len();
-        remaining.retain(|dir| {
-            let empty = Snapshot::default();
-            let base = match &dir.release.parent {
-                None => &empty,
-                Some(parent) => match history.snapshots.get(parent) {
-                    Some(snapshot) => snapshot,
-                    None => return true,
-                },
-            };
-            let snapshot = fold_onto(base, &dir.evolutions, &mut diagnostics);
-            history.snapshots.insert(dir.version.clone(), snapshot);
-            false
-        });
-        if remaining.len() == before {
-            for dir in remaining.drain(..) {
-                let parent = dir
-                    .release
-                    .parent
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                diagnostics.push(
-                    Diagnostic::error(
-                        "unknown-parent",
-                        format!("version `{}` names parent `{parent}`, which is not released here", dir.version),
-                    )
-                    .in_file(dir.dir.join(crate::project::RELEASE_FILE))
-                    .with_hint("restore the parent's version folder, or correct `parent` in `release.toml`"),
-                );
-            }
+/// The fold of [`fold`], fed one version at a time in the order of `Project::versions` (so
+/// that a version can be folded while the next one is read): a version whose parent is folded
+/// is folded at once, the others once every version is in.
+#[derive(Default)]
+pub(crate) struct Folder {
+    history: History,
+    diagnostics: Vec<Diagnostic>,
+    /// Indexes in `Project::versions` of the versions whose parent was not folded yet.
+    deferred: Vec<usize>,
+}
+
+impl Folder {
+    /// Folds the version at `index` of `Project::versions` if its parent is folded (or it has
+    /// none); `parallel` allows a helper thread for copying a large parent's types.
+    pub(crate) fn add(&mut self, index: usize, dir: &VersionDir, parallel: bool) {
+        if !self.fold_version(dir, parallel) {
+            self.deferred.push(index);
         }
     }
 
-    if let Some(latest) = project.latest() {
-        let mut chain = vec![latest.version.clone()];
-        let mut current = latest;
-        while let Some(parent) = current
-            .release
-            .parent
-            .as_ref()
-            .and_then(|parent| project.version(parent))
-        {
-            if chain.contains(&parent.version) {
-                break;
-            }
-            chain.push(parent.version.clone());
-            current = parent;
-        }
-        chain.reverse();
-        history.chain = chain;
-    }
-
-    if !project.pending.is_empty() {
-        let parent = options
-            .pending_parent
-            .clone()
-            .or_else(|| history.latest().cloned());
+    /// Folds `dir` onto its parent; false when the parent is not folded.
+    fn fold_version(&mut self, dir: &VersionDir, parallel: bool) -> bool {
         let empty = Snapshot::default();
-        let base = parent
-            .as_ref()
-            .and_then(|parent| history.snapshots.get(parent))
-            .unwrap_or(&empty);
-        let snapshot = fold_onto(base, &project.pending, &mut diagnostics);
-        history.pending = Some(Pending { parent, snapshot });
+        let base = match &dir.release.parent {
+            None => &empty,
+            Some(parent) => match self.history.snapshots.get(parent) {
+                Some(snapshot) => snapshot,
+                None => return false,
+            },
+        };
+        let parallel = parallel && worth_a_thread(base.types.len());
+        let snapshot = fold_onto_with(base, &dir.evolutions, &mut self.diagnostics, parallel);
+        self.history.snapshots.insert(dir.version.clone(), snapshot);
+        true
     }
-    (history, diagnostics)
+
+    /// Folds the deferred versions (parents first; a version whose parent never comes is
+    /// reported), the chain and the pending set, once every version of `project` was added.
+    pub(crate) fn finish(
+        mut self,
+        project: &Project,
+        options: &FoldOptions,
+    ) -> (History, Vec<Diagnostic>) {
+        // Release numbers do not have to grow along a branch: walk the parent links until no
+        // deferred version can be folded.
+        let mut remaining: Vec<_> = std::mem::take(&mut self.deferred)
+            .into_iter()
+            .map(|index| &project.versions[index])
+            .collect();
+        while !remaining.is_empty() {
+            let before = remaining.len();
+            remaining.retain(|dir| !self.fold_version(dir, true));
+            if remaining.len() == before {
+                for dir in remaining.drain(..) {
+                    let parent = dir
+                        .release
+                        .parent
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-parent",
+                            format!("version `{}` names parent `{parent}`, which is not released here", dir.version),
+                        )
+                        .in_file(dir.dir.join(crate::project::RELEASE_FILE))
+                        .with_hint("restore the parent's version folder, or correct `parent` in `release.toml`"),
+                    );
+                }
+            }
+        }
+        let Self {
+            mut history,
+            mut diagnostics,
+            ..
+        } = self;
+
+        if let Some(latest) = project.latest() {
+            let mut chain = vec![latest.version.clone()];
+            let mut current = latest;
+            while let Some(parent) = current
+                .release
+                .parent
+                .as_ref()
+                .and_then(|parent| project.version(parent))
+            {
+                if chain.contains(&parent.version) {
+                    break;
+                }
+                chain.push(parent.version.clone());
+                current = parent;
+            }
+            chain.reverse();
+            history.chain = chain;
+        }
+
+        if !project.pending.is_empty() {
+            let parent = options
+                .pending_parent
+                .clone()
+                .or_else(|| history.latest().cloned());
+            let empty = Snapshot::default();
+            let base = parent
+                .as_ref()
+                .and_then(|parent| history.snapshots.get(parent))
+                .unwrap_or(&empty);
+            let snapshot = fold_onto(base, &project.pending, &mut diagnostics);
+            history.pending = Some(Pending { parent, snapshot });
+        }
+        (history, diagnostics)
+    }
 }
 
 /// Applies the changes of `evolutions` in order; a change that does not apply is reported and skipped.

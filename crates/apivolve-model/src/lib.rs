@@ -31,7 +31,8 @@ pub use apply::{ApplyError, apply};
 pub use change::*;
 pub use changelog::{VersionChangelog, changelog, changelog_markdown};
 pub use check::{
-    CheckOptions, CheckReport, PendingSummary, VersionSummary, check, supported_versions,
+    CheckOptions, CheckReport, PendingSummary, VersionSummary, check, load_and_check,
+    supported_versions,
 };
 pub use clients::{client_hash, is_client_hash};
 pub use config::*;

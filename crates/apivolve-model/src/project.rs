@@ -136,7 +136,54 @@ impl Project {
     /// Only when the folder cannot be read or has no `apivolve.toml`; problems in the files'
     /// content come back as diagnostics so they can all be reported at once.
     pub fn load(root: impl AsRef<Path>) -> Result<(Self, Vec<Diagnostic>)> {
-        let root = root.as_ref().to_path_buf();
+        let mut listing = Listing::read(root.as_ref())?;
+        let mut versions = Vec::with_capacity(listing.versions.len());
+        listing.load_versions(|dir| versions.push(dir))?;
+        let pending = listing.load_pending()?;
+        Ok((
+            Self {
+                root: listing.root,
+                config: listing.config,
+                versions,
+                pending,
+            },
+            listing.diagnostics,
+        ))
+    }
+
+    /// The released version `version`, if any.
+    pub fn version(&self, version: &semver::Version) -> Option<&VersionDir> {
+        self.versions.iter().find(|dir| &dir.version == version)
+    }
+
+    /// The newest released version.
+    pub fn latest(&self) -> Option<&VersionDir> {
+        self.versions.last()
+    }
+}
+
+/// A project folder's configuration and the files it lists, read before the evolution files;
+/// [`Project::load`] in steps, so that [`load_and_check`](crate::load_and_check) can fold each
+/// version while the next one is read.
+pub(crate) struct Listing {
+    pub(crate) root: PathBuf,
+    pub(crate) config: Config,
+    /// The problems found so far.
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Version folders (name, version), by version.
+    versions: Vec<(String, semver::Version)>,
+    /// Pending evolution files, in name order.
+    pending: Vec<String>,
+}
+
+impl Listing {
+    /// Reads `apivolve.toml` and lists the folder.
+    ///
+    /// # Errors
+    ///
+    /// When the folder cannot be read or has no `apivolve.toml`.
+    pub(crate) fn read(root: &Path) -> Result<Self> {
+        let root = root.to_path_buf();
         let config_path = root.join(CONFIG_FILE);
         if !config_path.is_file() {
             return Err(Error::NotAProject(root));
@@ -151,7 +198,6 @@ impl Project {
                 Config::named("api")
             }
         };
-
         let mut versions = Vec::new();
         let mut pending = Vec::new();
         for entry in sorted_entries(&root)? {
@@ -166,35 +212,51 @@ impl Project {
                 let Ok(version) = semver::Version::parse(number) else {
                     continue;
                 };
-                if let Some(dir) = load_version(&root, &name, version, &mut diagnostics)? {
-                    versions.push(dir);
-                }
-            } else if is_evolution_file(&name)
-                && let Some(evolution) = load_evolution(&root, Path::new(&name), &mut diagnostics)?
+                versions.push((name, version));
+            } else if is_evolution_file(&name) {
+                pending.push(name);
+            }
+        }
+        // Stable: folders naming the same version keep their name order.
+        versions.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(Self {
+            root,
+            config,
+            diagnostics,
+            versions,
+            pending,
+        })
+    }
+
+    /// Reads every version folder, oldest version first, handing each to `each` as it is read.
+    ///
+    /// # Errors
+    ///
+    /// When a file cannot be read.
+    pub(crate) fn load_versions(&mut self, mut each: impl FnMut(VersionDir)) -> Result<()> {
+        for (name, version) in std::mem::take(&mut self.versions) {
+            if let Some(dir) = load_version(&self.root, &name, version, &mut self.diagnostics)? {
+                each(dir);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the pending evolution files.
+    ///
+    /// # Errors
+    ///
+    /// When a file cannot be read.
+    pub(crate) fn load_pending(&mut self) -> Result<Vec<Evolution>> {
+        let mut pending = Vec::with_capacity(self.pending.len());
+        for name in std::mem::take(&mut self.pending) {
+            if let Some(evolution) =
+                load_evolution(&self.root, Path::new(&name), &mut self.diagnostics)?
             {
                 pending.push(evolution);
             }
         }
-        versions.sort_by(|a, b| a.version.cmp(&b.version));
-        Ok((
-            Self {
-                root,
-                config,
-                versions,
-                pending,
-            },
-            diagnostics,
-        ))
-    }
-
-    /// The released version `version`, if any.
-    pub fn version(&self, version: &semver::Version) -> Option<&VersionDir> {
-        self.versions.iter().find(|dir| &dir.version == version)
-    }
-
-    /// The newest released version.
-    pub fn latest(&self) -> Option<&VersionDir> {
-        self.versions.last()
+        Ok(pending)
     }
 }
 

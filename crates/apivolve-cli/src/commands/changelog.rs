@@ -2,14 +2,13 @@
 
 use std::process::ExitCode;
 
-use apivolve_model::{CheckOptions, changelog, changelog_markdown, check};
+use apivolve_model::{CheckOptions, changelog, changelog_markdown};
 
-use super::{EXIT_PROBLEM, load, report_diagnostics};
+use super::{EXIT_PROBLEM, load_and_check, report_diagnostics};
 use crate::cli::{ChangelogArgs, ChangelogFormat};
 
 pub(super) fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
-    let (project, diagnostics) = load(&args.project.project)?;
-    let report = check(&project, diagnostics, &CheckOptions::default());
+    let (project, report) = load_and_check(&args.project.project, &CheckOptions::default())?;
     if report.diagnostics.iter().any(|d| d.is_error()) {
         report_diagnostics(&project, &report.diagnostics);
         return Ok(ExitCode::from(EXIT_PROBLEM));

@@ -2,21 +2,19 @@
 
 use std::process::ExitCode;
 
-use apivolve_model::{CheckOptions, check};
+use apivolve_model::CheckOptions;
 
-use super::{EXIT_PROBLEM, load, report_diagnostics};
+use super::{EXIT_PROBLEM, load_and_check, report_diagnostics};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::render;
 
 pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let (project, diagnostics) = load(&args.project.project)?;
-    let report = check(
-        &project,
-        diagnostics,
+    let (project, report) = load_and_check(
+        &args.project.project,
         &CheckOptions {
             pending_parent: args.parent,
         },
-    );
+    )?;
     match args.format {
         CheckFormat::Text => {
             out!("{}", render::summary(&project.config.name, &report));

@@ -3,15 +3,14 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use apivolve_model::CheckOptions;
 use apivolve_model::export::{self, OpenApiOptions};
-use apivolve_model::{CheckOptions, check};
 
-use super::{EXIT_PROBLEM, load, report_diagnostics};
+use super::{EXIT_PROBLEM, load_and_check, report_diagnostics};
 use crate::cli::{ExportArgs, ExportKind};
 
 pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let (project, diagnostics) = load(&args.project.project)?;
-    let report = check(&project, diagnostics, &CheckOptions::default());
+    let (project, report) = load_and_check(&args.project.project, &CheckOptions::default())?;
     if !report.is_clean() {
         report_diagnostics(&project, &report.diagnostics);
         eprintln!("export refused: fix the errors above first");

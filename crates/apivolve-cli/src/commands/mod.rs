@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use apivolve_migrate::{Migrator, Registry};
-use apivolve_model::{Change, CheckOptions, CheckReport, Diagnostic, Project, changes_of, check};
+use apivolve_model::{Change, CheckOptions, CheckReport, Diagnostic, Project, changes_of};
 
 use crate::cli::{Cli, Command};
 
@@ -60,6 +60,15 @@ pub(crate) fn load(path: &std::path::Path) -> anyhow::Result<(Project, Vec<Diagn
         .with_context(|| format!("cannot load the API project at `{}`", path.display()))
 }
 
+/// Loads and checks a project; misuse is an error, content problems are in the report.
+pub(crate) fn load_and_check(
+    path: &std::path::Path,
+    options: &CheckOptions,
+) -> anyhow::Result<(Project, CheckReport)> {
+    apivolve_model::load_and_check(path, options)
+        .with_context(|| format!("cannot load the API project at `{}`", path.display()))
+}
+
 /// Prints diagnostics to stderr with source snippets; returns true when any is an error.
 pub(crate) fn report_diagnostics(project: &Project, diagnostics: &[Diagnostic]) -> bool {
     for diagnostic in diagnostics {
@@ -74,8 +83,7 @@ pub(crate) fn load_checked(
     path: &std::path::Path,
     command: &str,
 ) -> anyhow::Result<Result<(Project, CheckReport), ExitCode>> {
-    let (project, diagnostics) = load(path)?;
-    let report = check(&project, diagnostics, &CheckOptions::default());
+    let (project, report) = load_and_check(path, &CheckOptions::default())?;
     if !report.is_clean() {
         report_diagnostics(&project, &report.diagnostics);
         eprintln!("{command} refused: fix the errors above first");

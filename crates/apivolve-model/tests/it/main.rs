@@ -2,6 +2,7 @@
 //! The integration tests of `apivolve-model`, one module per area.
 
 mod apply;
+mod check;
 mod config_lints;
 mod export;
 mod findings;

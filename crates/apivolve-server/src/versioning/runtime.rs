@@ -7,7 +7,7 @@ use std::sync::Arc;
 use apivolve_migrate::{Direction, Migrator, Registry};
 use apivolve_model::{
     BulkConfig, Change, CheckOptions, Endpoint, History, ParameterLocation, Project, Snapshot,
-    check, export, supported_versions,
+    export, load_and_check, supported_versions,
 };
 use semver::Version;
 use serde_json::{Map, Value, json};
@@ -113,9 +113,8 @@ impl Runtime {
     ///
     /// When the project does not load or check clean, or a plan does not compile.
     pub fn load(dir: impl AsRef<std::path::Path>, options: VersioningOptions) -> Result<Self> {
-        let (project, diagnostics) =
-            Project::load(dir.as_ref()).map_err(|error| Error::Project(error.to_string()))?;
-        let report = check(&project, diagnostics, &CheckOptions::default());
+        let (project, report) = load_and_check(dir.as_ref(), &CheckOptions::default())
+            .map_err(|error| Error::Project(error.to_string()))?;
         if !report.is_clean() {
             let errors: Vec<String> = report
                 .diagnostics
