@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, TryRecvError};
 use std::thread;
 
 use serde::Serialize;
@@ -108,20 +109,24 @@ pub fn check(
         let folded = fold(project, &fold_options);
         (joined(files), folded)
     });
-    let (versions, pending_jq) = files;
+    let (files, pending_jq) = files;
     conclude(
         project,
-        load_diagnostics,
-        &versions,
-        pending_jq,
-        history,
-        fold_diagnostics,
+        Gathered {
+            load_diagnostics,
+            files,
+            pending_jq,
+            history,
+            fold_diagnostics,
+            judged: Vec::new(),
+        },
     )
 }
 
-/// [`Project::load`] and [`check`] in one, with the same results: each version is folded as soon
-/// as its files are read, while a second thread reads the next version and hashes its files,
-/// so the two cores share the work from the start.
+/// [`Project::load`] and [`check`] in one, with the same results, on two threads from the
+/// start: a loader reads the version folders in version order and then hashes their files and
+/// compiles their jq, while this thread folds each version as soon as it is read and, whenever
+/// it waits for the next one, judges the versions folded so far.
 ///
 /// # Errors
 ///
@@ -134,37 +139,65 @@ pub fn load_and_check(
     let fold_options = FoldOptions {
         pending_parent: options.pending_parent.clone(),
     };
-    // Set once every version is read: from then on the fold may use a thread of its own again.
-    let read = AtomicBool::new(false);
-    let (loaded, versions, checks, folder) = thread::scope(|scope| {
+    // Set once the loader has nothing left to do: from then on the fold may use a helper
+    // thread of its own again.
+    let idle = AtomicBool::new(false);
+    let (loaded, versions, folder, judged) = thread::scope(|scope| {
         let (sender, receiver) = mpsc::channel();
-        let read = &read;
+        let idle = &idle;
         let loader = scope.spawn(move || {
-            let mut jq = JqCache::default();
+            // The loader keeps a handle on each version to check its files once all are read,
+            // while the fold catches up.
+            let mut read = Vec::new();
             let versions = listing.load_versions(|dir| {
-                let checks = FileChecks::of(&dir, &mut jq);
+                let dir = Arc::new(dir);
+                read.push(Arc::clone(&dir));
                 // The receiver lives until the channel closes.
-                let _ = sender.send((dir, checks));
+                let _ = sender.send(dir);
             });
             drop(sender);
-            read.store(true, Ordering::Release);
             let pending = versions.and_then(|()| listing.load_pending());
+            let mut jq = JqCache::default();
+            let checks: Vec<_> = read
+                .iter()
+                .map(|dir| FileChecks::of(dir, &mut jq))
+                .collect();
+            drop(read);
             let pending_jq = pending
                 .as_ref()
                 .map_or_else(|_| Vec::new(), |pending| jq.errors(pending));
-            (listing, pending, pending_jq)
+            idle.store(true, Ordering::Release);
+            (listing, pending, checks, pending_jq)
         });
         let mut folder = Folder::default();
-        let mut versions = Vec::new();
-        let mut checks = Vec::new();
-        for (dir, file_checks) in receiver {
-            folder.add(versions.len(), &dir, read.load(Ordering::Acquire));
+        let mut versions: Vec<Arc<VersionDir>> = Vec::new();
+        // While the next version is being read, the versions folded so far are judged.
+        let mut judged = Vec::new();
+        loop {
+            let dir = match receiver.try_recv() {
+                Ok(dir) => dir,
+                Err(TryRecvError::Empty) if judged.len() < versions.len() => {
+                    let dir = &versions[judged.len()];
+                    judged.push(judge_folded(dir, &folder));
+                    continue;
+                }
+                Err(TryRecvError::Empty) => match receiver.recv() {
+                    Ok(dir) => dir,
+                    Err(_) => break,
+                },
+                Err(TryRecvError::Disconnected) => break,
+            };
+            folder.add(versions.len(), &dir, idle.load(Ordering::Acquire));
             versions.push(dir);
-            checks.push(file_checks);
         }
-        (joined(loader), versions, checks, folder)
+        (joined(loader), versions, folder, judged)
     });
-    let (listing, pending, pending_jq) = loaded;
+    let (listing, pending, checks, pending_jq) = loaded;
+    // The loader has let go of its handles: each version has one owner again.
+    let versions = versions
+        .into_iter()
+        .map(|dir| Arc::try_unwrap(dir).unwrap_or_else(|dir| (*dir).clone()))
+        .collect();
     let project = Project {
         root: listing.root,
         config: listing.config,
@@ -174,11 +207,14 @@ pub fn load_and_check(
     let (history, fold_diagnostics) = folder.finish(&project, &fold_options);
     let report = conclude(
         &project,
-        listing.diagnostics,
-        &checks,
-        pending_jq,
-        history,
-        fold_diagnostics,
+        Gathered {
+            load_diagnostics: listing.diagnostics,
+            files: checks,
+            pending_jq,
+            history,
+            fold_diagnostics,
+            judged,
+        },
     );
     Ok((project, report))
 }
@@ -198,17 +234,32 @@ impl FileChecks {
     }
 }
 
-/// The rest of [`check`], once the files are checked and the versions folded.
-fn conclude(
-    project: &Project,
+/// What [`check`] has gathered when the versions are folded.
+struct Gathered {
+    /// The diagnostics of loading.
     load_diagnostics: Vec<Diagnostic>,
-    files: &[FileChecks],
+    /// The file checks of each version of `Project::versions`.
+    files: Vec<FileChecks>,
+    /// The jq errors of the pending evolutions.
     pending_jq: Vec<Diagnostic>,
     history: History,
     fold_diagnostics: Vec<Diagnostic>,
-) -> CheckReport {
+    /// The judgements made already, by index in `Project::versions` (the rest come later).
+    judged: Vec<Option<Judgement>>,
+}
+
+/// The rest of [`check`], once the files are checked and the versions folded.
+fn conclude(project: &Project, gathered: Gathered) -> CheckReport {
+    let Gathered {
+        load_diagnostics,
+        files,
+        pending_jq,
+        history,
+        fold_diagnostics,
+        judged,
+    } = gathered;
     let mut diagnostics = load_diagnostics;
-    check_hashes(project, files, &mut diagnostics);
+    check_hashes(project, &files, &mut diagnostics);
     diagnostics.extend(
         files
             .iter()
@@ -216,7 +267,6 @@ fn conclude(
             .chain(pending_jq),
     );
     diagnostics.extend(fold_diagnostics);
-
     let supported = supported_versions(project, &history);
     let mut versions = Vec::new();
     // The endpoints each version changed over its parent, for the live-versions lint.
@@ -224,7 +274,7 @@ fn conclude(
     for (dir, judged) in project
         .versions
         .iter()
-        .zip(judge_versions(project, &history))
+        .zip(judge_versions(project, &history, judged))
     {
         let (bump, findings) = match (&dir.release.parent, judged) {
             (Some(parent), Some(judged)) => {
@@ -294,38 +344,64 @@ fn conclude(
     }
 }
 
-/// The findings of each released version against its parent (`None` without a parent or
-/// without both schemas), in the order of `project.versions`. The diffs are independent: every
-/// other one runs on a second thread.
-fn judge_versions(project: &Project, history: &History) -> Vec<Option<Vec<JudgedFinding>>> {
-    let judge = |dir: &VersionDir| {
-        let parent = dir.release.parent.as_ref()?;
-        let after = history.snapshot(&dir.version)?;
-        let before = history.snapshot(parent)?;
-        Some(judged_findings(before, after, &dir.evolutions))
-    };
-    let versions = &project.versions;
-    if versions.len() < 2 {
-        return versions.iter().map(judge).collect();
+/// The findings of a released version against its parent; `None` without a parent or
+/// without both schemas.
+type Judgement = Option<Vec<JudgedFinding>>;
+
+/// The judgement of `dir` with the schemas `snapshot` gives.
+fn judge<'a>(
+    dir: &VersionDir,
+    snapshot: impl Fn(&semver::Version) -> Option<&'a Snapshot>,
+) -> Judgement {
+    let parent = dir.release.parent.as_ref()?;
+    let after = snapshot(&dir.version)?;
+    let before = snapshot(parent)?;
+    Some(judged_findings(before, after, &dir.evolutions))
+}
+
+/// The judgement of `dir` if it is folded (as its parent then is), for [`judge_versions`].
+fn judge_folded(dir: &VersionDir, folder: &Folder) -> Option<Judgement> {
+    if dir.release.parent.is_some() && folder.snapshot(&dir.version).is_none() {
+        return None;
     }
-    thread::scope(|scope| {
-        let odd = scope.spawn(|| {
-            versions
-                .iter()
-                .skip(1)
-                .step_by(2)
-                .map(judge)
-                .collect::<Vec<_>>()
-        });
-        let even: Vec<_> = versions.iter().step_by(2).map(judge).collect();
-        let mut odd = joined(odd).into_iter();
-        let mut all = Vec::with_capacity(versions.len());
-        for judged in even {
-            all.push(judged);
-            all.extend(odd.next());
-        }
-        all
-    })
+    Some(judge(dir, |version| folder.snapshot(version)))
+}
+
+/// The judgement of each released version, in the order of `project.versions`: those in
+/// `judged` as they are, the others computed here. The diffs are independent: every other one
+/// runs on a second thread.
+fn judge_versions(
+    project: &Project,
+    history: &History,
+    mut judged: Vec<Option<Judgement>>,
+) -> Vec<Judgement> {
+    let versions = &project.versions;
+    judged.resize_with(versions.len(), || None);
+    let missing: Vec<usize> = (0..versions.len())
+        .filter(|&index| judged[index].is_none())
+        .collect();
+    let judge = |&index: &usize| (index, judge(&versions[index], |v| history.snapshot(v)));
+    let computed: Vec<_> = if missing.len() < 2 {
+        missing.iter().map(judge).collect()
+    } else {
+        thread::scope(|scope| {
+            let odd = scope.spawn(|| {
+                missing
+                    .iter()
+                    .skip(1)
+                    .step_by(2)
+                    .map(judge)
+                    .collect::<Vec<_>>()
+            });
+            let mut all: Vec<_> = missing.iter().step_by(2).map(judge).collect();
+            all.extend(joined(odd));
+            all
+        })
+    };
+    for (index, judgement) in computed {
+        judged[index] = Some(judgement);
+    }
+    judged.into_iter().map(Option::flatten).collect()
 }
 
 /// The result of a scoped thread; its panic, if it panicked, goes on in the caller.

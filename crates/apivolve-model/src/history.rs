@@ -86,6 +86,11 @@ impl Folder {
         }
     }
 
+    /// The schema at `version`, if it is folded.
+    pub(crate) fn snapshot(&self, version: &semver::Version) -> Option<&Snapshot> {
+        self.history.snapshots.get(version)
+    }
+
     /// Folds `dir` onto its parent; false when the parent is not folded.
     fn fold_version(&mut self, dir: &VersionDir, parallel: bool) -> bool {
         let empty = Snapshot::default();
