@@ -10,9 +10,10 @@
 //! | `apivolve_migration_seconds` | histogram | `direction` (`up`, `down`) |
 //! | `apivolve_validation_failures_total` | counter | `version`, `endpoint`, `direction` (`request`, `response`) |
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
+use ::metrics::Counter;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::error::{Error, Result};
@@ -129,13 +130,51 @@ pub fn render() -> String {
 
 /// Counts one answered request.
 pub fn record_request(version: &str, endpoint: &str, status: u16) {
+    requests_counter(version, endpoint, status).increment(1);
+}
+
+/// The counter of the requests of `endpoint` at `version` answered with `status`.
+fn requests_counter(version: &str, endpoint: &str, status: u16) -> Counter {
     ::metrics::counter!(
         REQUESTS_TOTAL,
         "version" => version.to_owned(),
         "endpoint" => endpoint.to_owned(),
         "status" => status.to_string()
     )
-    .increment(1);
+}
+
+/// The request counters of one endpoint at one version, by status, each made on its first
+/// request: counting a request is then an atomic add, with no label text built or looked up.
+/// Made after [`install`] (the runtime installs the recorder when it is compiled), so the
+/// handles are the recorder's.
+#[derive(Default)]
+pub(crate) struct RequestCounters(RwLock<Vec<(u16, Counter)>>);
+
+impl RequestCounters {
+    /// Counts one answered request, as [`record_request`] does.
+    pub(crate) fn increment(&self, version: &str, endpoint: &str, status: u16) {
+        let counters = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, counter)) = counters.iter().find(|(known, _)| *known == status) {
+            counter.increment(1);
+            return;
+        }
+        drop(counters);
+        let counter = requests_counter(version, endpoint, status);
+        counter.increment(1);
+        let mut counters = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if !counters.iter().any(|(known, _)| *known == status) {
+            counters.push((status, counter));
+        }
+    }
+}
+
+impl std::fmt::Debug for RequestCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let counters = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        f.debug_list()
+            .entries(counters.iter().map(|(status, _)| status))
+            .finish()
+    }
 }
 
 /// Records the time one payload migration took.
@@ -230,5 +269,30 @@ mod tests {
             sample(&text, "store_reads_total").is_some_and(|value| value >= 3.0),
             "{text}"
         );
+    }
+
+    /// The counters kept by an endpoint count into the same series as `record_request`, one per
+    /// status, and keep counting after their first use.
+    #[test]
+    fn kept_counters_count_into_the_same_series() {
+        install().unwrap();
+        let ok = r#"apivolve_requests_total{version="2.0.0",endpoint="metrics.kept",status="200"}"#;
+        let missing =
+            r#"apivolve_requests_total{version="2.0.0",endpoint="metrics.kept",status="404"}"#;
+        let before = render();
+        let (ok_before, missing_before) = (
+            sample(&before, ok).unwrap_or(0.0),
+            sample(&before, missing).unwrap_or(0.0),
+        );
+        let counters = RequestCounters::default();
+        for _ in 0..3 {
+            counters.increment("2.0.0", "metrics.kept", 200);
+        }
+        counters.increment("2.0.0", "metrics.kept", 404);
+        record_request("2.0.0", "metrics.kept", 200);
+        let text = render();
+        assert_eq!(sample(&text, ok), Some(ok_before + 4.0), "{text}");
+        assert_eq!(sample(&text, missing), Some(missing_before + 1.0), "{text}");
+        assert_eq!(format!("{counters:?}"), "[200, 404]");
     }
 }

@@ -5,6 +5,7 @@
 use apivolve_model::{Lifecycle, VersionLifecycle};
 use chrono::{NaiveDate, NaiveTime};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
+use semver::Version;
 
 use crate::negotiation::VersionInfo;
 
@@ -24,6 +25,8 @@ pub const SUNSET: HeaderName = HeaderName::from_static("sunset");
 pub struct LifecycleHeaders {
     supported: Option<HeaderValue>,
     deprecated: Option<HeaderValue>,
+    /// The `Api-Version` value of each version of the chain.
+    served: Vec<(Version, HeaderValue)>,
 }
 
 impl LifecycleHeaders {
@@ -41,6 +44,13 @@ impl LifecycleHeaders {
                 .filter(|value| !value.is_empty())
         };
         Self {
+            served: versions
+                .iter()
+                .filter_map(|info| {
+                    let value = HeaderValue::from_str(&info.version.to_string()).ok()?;
+                    Some((info.version.clone(), value))
+                })
+                .collect(),
             supported: list(&VersionInfo::is_live),
             deprecated: list(&|info| {
                 info.is_live()
@@ -57,7 +67,14 @@ impl LifecycleHeaders {
         served: &VersionInfo,
         endpoint: Option<&Lifecycle>,
     ) {
-        if let Ok(value) = HeaderValue::from_str(&served.version.to_string()) {
+        let known = self
+            .served
+            .iter()
+            .find(|(version, _)| *version == served.version)
+            .map(|(_, value)| value.clone());
+        if let Some(value) =
+            known.or_else(|| HeaderValue::from_str(&served.version.to_string()).ok())
+        {
             headers.insert(API_VERSION, value);
         }
         if let Some(value) = &self.supported {

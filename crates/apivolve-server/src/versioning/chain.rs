@@ -111,11 +111,9 @@ where
         Err(problem) => problem_response(version, endpoint, problem),
     };
     let status = response.status().as_u16();
-    metrics::record_request(
-        &version.info.version.to_string(),
-        &endpoint.endpoint.id,
-        status,
-    );
+    endpoint
+        .counted
+        .increment(&version.label, &endpoint.endpoint.id, status);
     finish(&runtime, version, Some(&endpoint.endpoint), response)
 }
 
@@ -149,8 +147,8 @@ where
         Ok(response) => response,
         Err(problem) => problem_response(version, endpoint, problem),
     };
-    metrics::record_request(
-        &version.info.version.to_string(),
+    endpoint.counted.increment(
+        &version.label,
         &endpoint.endpoint.id,
         response.status().as_u16(),
     );

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::migration::Migration;
 use crate::error::{Error, Result};
 use crate::lifecycle::LifecycleHeaders;
+use crate::metrics::RequestCounters;
 use crate::negotiation::{Negotiator, Refused, VersionInfo};
 use crate::routes::RouteTable;
 use crate::usage::{Clients, Usage};
@@ -70,6 +71,8 @@ pub(crate) struct EndpointRuntime {
     pub(crate) down: Option<Migration>,
     /// The endpoint at latest that serves it (itself, or the successor of a removed one).
     pub(crate) target: Option<String>,
+    /// Its requests, counted by status.
+    pub(crate) counted: RequestCounters,
 }
 
 /// One version of the served chain.
@@ -138,6 +141,9 @@ impl Runtime {
         options: VersioningOptions,
     ) -> Result<Self> {
         let latest = history.latest().cloned().ok_or(Error::NoVersions)?;
+        // Requests are counted from the first: the recorder is there before any is served.
+        // When the application installed a recorder of its own, the metrics go to that one.
+        let _ = crate::metrics::install();
         let supported = supported_versions(project, history);
         let infos: Vec<VersionInfo> = history
             .chain
@@ -200,6 +206,7 @@ impl Runtime {
                 endpoints.insert(
                     id.clone(),
                     EndpointRuntime {
+                        counted: RequestCounters::default(),
                         id: Arc::from(id.as_str()),
                         endpoint: endpoint.clone(),
                         request: endpoint
