@@ -86,27 +86,25 @@ pub struct CheckOptions {
     pub pending_parent: Option<semver::Version>,
 }
 
+impl CheckOptions {
+    /// The options of the fold these ask for.
+    fn fold_options(&self) -> FoldOptions {
+        FoldOptions {
+            pending_parent: self.pending_parent.clone(),
+        }
+    }
+}
+
 /// Runs every check on a loaded project. `load_diagnostics` are those of [`Project::load`].
 pub fn check(
     project: &Project,
     load_diagnostics: Vec<Diagnostic>,
     options: &CheckOptions,
 ) -> CheckReport {
-    let fold_options = FoldOptions {
-        pending_parent: options.pending_parent.clone(),
-    };
     // Hashes and jq need only the files: they run beside the fold, the longest step.
     let (files, (history, fold_diagnostics)) = thread::scope(|scope| {
-        let files = scope.spawn(|| {
-            let mut jq = JqCache::default();
-            let versions: Vec<_> = project
-                .versions
-                .iter()
-                .map(|dir| FileChecks::of(dir, &mut jq))
-                .collect();
-            (versions, jq.errors(&project.pending))
-        });
-        let folded = fold(project, &fold_options);
+        let files = scope.spawn(|| check_files(&project.versions, Ok(&project.pending)));
+        let folded = fold(project, &options.fold_options());
         (joined(files), folded)
     });
     let (files, pending_jq) = files;
@@ -136,9 +134,6 @@ pub fn load_and_check(
     options: &CheckOptions,
 ) -> crate::Result<(Project, CheckReport)> {
     let mut listing = Listing::read(root.as_ref())?;
-    let fold_options = FoldOptions {
-        pending_parent: options.pending_parent.clone(),
-    };
     // Set once the loader has nothing left to do: from then on the fold may use a helper
     // thread of its own again.
     let idle = AtomicBool::new(false);
@@ -157,15 +152,11 @@ pub fn load_and_check(
             });
             drop(sender);
             let pending = versions.and_then(|()| listing.load_pending());
-            let mut jq = JqCache::default();
-            let checks: Vec<_> = read
-                .iter()
-                .map(|dir| FileChecks::of(dir, &mut jq))
-                .collect();
+            let (checks, pending_jq) = check_files(
+                read.iter().map(|dir| &**dir),
+                pending.as_ref().map(Vec::as_slice),
+            );
             drop(read);
-            let pending_jq = pending
-                .as_ref()
-                .map_or_else(|_| Vec::new(), |pending| jq.errors(pending));
             idle.store(true, Ordering::Release);
             (listing, pending, checks, pending_jq)
         });
@@ -204,7 +195,7 @@ pub fn load_and_check(
         versions,
         pending: pending?,
     };
-    let (history, fold_diagnostics) = folder.finish(&project, &fold_options);
+    let (history, fold_diagnostics) = folder.finish(&project, &options.fold_options());
     let report = conclude(
         &project,
         Gathered {
@@ -217,6 +208,21 @@ pub fn load_and_check(
         },
     );
     Ok((project, report))
+}
+
+/// The file checks of each released version, and the jq errors of the pending evolutions
+/// (none when they could not be read), with each distinct jq expression compiled once.
+fn check_files<'a>(
+    versions: impl IntoIterator<Item = &'a VersionDir>,
+    pending: std::result::Result<&[Evolution], &crate::Error>,
+) -> (Vec<FileChecks>, Vec<Diagnostic>) {
+    let mut jq = JqCache::default();
+    let checks = versions
+        .into_iter()
+        .map(|dir| FileChecks::of(dir, &mut jq))
+        .collect();
+    let pending_jq = pending.map_or_else(|_| Vec::new(), |pending| jq.errors(pending));
+    (checks, pending_jq)
 }
 
 /// What the files of one released version say on their own: their hashes and their jq errors.
