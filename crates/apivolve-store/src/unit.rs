@@ -49,6 +49,9 @@ impl UnitStats {
 ///   with the same optimistic check one level down: steps of a batch can run concurrently in
 ///   children and join the batch's unit in order, each only if what it read is still what the
 ///   batch sees.
+/// - **[`following`](Self::following)** makes a unit that runs after this one: it reads what this
+///   unit staged and read, and commits only once this unit committed exactly that, so the next
+///   batch can run while this one commits.
 ///
 /// Dropping a unit without committing discards its staged writes (rollback on drop). The unit is
 /// a cheap handle: clones share one cache and one set of staged writes, so one bulk request can
@@ -84,6 +87,9 @@ struct State {
     savepoints: usize,
     /// Bumped when a commit or a discard ends every open savepoint.
     generation: u64,
+    /// The unit this one follows ([`UnitOfWork::following`]), until this one commits or is
+    /// discarded.
+    follows: Option<UnitOfWork>,
 }
 
 /// The staged state of a key before one staging, so a rollback can put it back.
@@ -123,6 +129,9 @@ enum Base {
     Unread,
     Absent,
     Present(SharedDocument),
+    /// Learned from the unit this one follows, before that unit committed: the value it had
+    /// then. The version is taken when this unit commits.
+    Following(Option<Arc<Value>>),
 }
 
 /// What a read must learn: the value the unit sees (a staged value will do), or the stored
@@ -148,6 +157,7 @@ impl Entry {
             (Some(Staged::Put(value)), _) => Some(Some(value)),
             (Some(Staged::Delete), _) | (None, Base::Absent) => Some(None),
             (None, Base::Present(document)) => Some(Some(&document.value)),
+            (None, Base::Following(value)) => Some(value.as_ref()),
             (None, Base::Unread) => None,
         }
     }
@@ -185,6 +195,21 @@ impl UnitOfWork {
                 parent: Some((self.clone(), serial)),
             }),
         }
+    }
+
+    /// A fresh unit that runs after this one, while this one commits.
+    ///
+    /// It reads what this unit sees (its staged writes and its reads) and fetches what this unit
+    /// does not know from the store. Its [`commit`](Self::commit) takes the versions of what it
+    /// learned here from this unit's commit, so it must come after this unit committed: it
+    /// conflicts (writing nothing) when this unit has not committed, or committed something
+    /// other than what it saw. A batch of work can therefore run while the batch before it
+    /// commits, and commit as if it had run after it.
+    #[must_use]
+    pub fn following(&self) -> Self {
+        let unit = Self::new(self.inner.store.clone());
+        unit.state().follows = Some(self.clone());
+        unit
     }
 
     /// The store this unit reads and commits to.
@@ -325,7 +350,8 @@ impl UnitOfWork {
             return self.join(parent, *forked_at);
         }
         let (writes, keys, values, snapshot) = {
-            let state = self.open_state()?;
+            let mut state = self.open_state()?;
+            state.settle_following()?;
             let mut writes = Vec::with_capacity(state.staged_order.len());
             let mut keys = Vec::with_capacity(state.staged_order.len());
             let mut values = Vec::with_capacity(state.staged_order.len());
@@ -419,6 +445,7 @@ impl UnitOfWork {
     pub fn discard(&self) {
         let mut state = self.state();
         state.clear_staged();
+        state.follows = None;
         state.closed = Some("discarded");
     }
 
@@ -521,6 +548,14 @@ impl UnitOfWork {
             }
             return Ok(());
         }
+        let follows = self.state().follows.clone();
+        let missing = match follows {
+            Some(before) => self.learn_from(&before, missing),
+            None => missing,
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
         let documents = self.inner.store.get_many_shared(&missing).await?;
         let fetched = u64::try_from(missing.len()).unwrap_or(u64::MAX);
         metrics::counter!("store_reads_total", "backend" => self.inner.store.backend())
@@ -531,6 +566,42 @@ impl UnitOfWork {
             state.learn(key, document);
         }
         Ok(())
+    }
+
+    /// Learn from `before`, the unit this one follows, what it knows of `keys`; the keys it does
+    /// not know.
+    fn learn_from(&self, before: &UnitOfWork, keys: Vec<String>) -> Vec<String> {
+        let seen: Vec<Option<Option<Arc<Value>>>> = {
+            let before = before.state();
+            keys.iter()
+                .map(|key| {
+                    before
+                        .entries
+                        .get(key)
+                        .and_then(Entry::visible)
+                        .map(|value| value.cloned())
+                })
+                .collect()
+        };
+        let mut state = self.state();
+        let mut unknown = Vec::new();
+        for (key, seen) in keys.into_iter().zip(seen) {
+            match seen {
+                Some(value) => {
+                    let entry = state.entries.entry(key).or_insert(Entry {
+                        base: Base::Unread,
+                        staged: None,
+                        serial: 0,
+                        touched: 0,
+                    });
+                    if matches!(entry.base, Base::Unread) {
+                        entry.base = Base::Following(value);
+                    }
+                }
+                None => unknown.push(key),
+            }
+        }
+        unknown
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -617,6 +688,54 @@ impl State {
             .retain(|key| entries.get(key).is_some_and(|entry| entry.staged.is_some()));
     }
 
+    /// Before a commit of a following unit: take the versions of what it learned from the unit
+    /// it follows from that unit's commit, and stop following it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] with the keys whose state the unit followed has not committed as
+    /// this unit saw it (nothing changes).
+    fn settle_following(&mut self) -> Result<()> {
+        let Some(before) = self.follows.take() else {
+            return Ok(());
+        };
+        let mut settled = Vec::new();
+        let mut stale = Vec::new();
+        {
+            let before = before.state();
+            for (key, entry) in &self.entries {
+                let Base::Following(seen) = &entry.base else {
+                    continue;
+                };
+                let committed = before.entries.get(key).and_then(|known| {
+                    match (&known.staged, &known.base, seen) {
+                        (None, Base::Present(document), Some(seen))
+                            if Arc::ptr_eq(&document.value, seen) || *document.value == **seen =>
+                        {
+                            Some(Base::Present(document.clone()))
+                        }
+                        (None, Base::Absent, None) => Some(Base::Absent),
+                        _ => None,
+                    }
+                });
+                match committed {
+                    Some(base) => settled.push((key.clone(), base)),
+                    None => stale.push(key.clone()),
+                }
+            }
+        }
+        if !stale.is_empty() {
+            self.follows = Some(before);
+            return Err(Error::Conflict { keys: stale });
+        }
+        for (key, base) in settled {
+            if let Some(entry) = self.entries.get_mut(&key) {
+                entry.base = base;
+            }
+        }
+        Ok(())
+    }
+
     fn end_savepoint(&mut self) {
         self.savepoints = self.savepoints.saturating_sub(1);
         if self.savepoints == 0 {
@@ -644,11 +763,14 @@ impl State {
 /// write.
 fn write_for(key: &str, entry: &Entry) -> Option<Write> {
     let key = key.to_owned();
+    // A commit settles every `Following` base first; one left would be treated as unread.
     match (entry.staged.as_ref()?, &entry.base) {
-        (Staged::Put(value), Base::Unread | Base::Absent) => Some(Write::Insert {
-            key,
-            value: Value::clone(value),
-        }),
+        (Staged::Put(value), Base::Unread | Base::Absent | Base::Following(_)) => {
+            Some(Write::Insert {
+                key,
+                value: Value::clone(value),
+            })
+        }
         (Staged::Put(value), Base::Present(document))
             if Arc::ptr_eq(value, &document.value) || **value == *document.value =>
         {
@@ -664,7 +786,7 @@ fn write_for(key: &str, entry: &Entry) -> Option<Write> {
             expected_version: Some(document.version),
         }),
         (Staged::Delete, Base::Absent) => None,
-        (Staged::Delete, Base::Unread) => Some(Write::Delete {
+        (Staged::Delete, Base::Unread | Base::Following(_)) => Some(Write::Delete {
             key,
             expected_version: None,
         }),

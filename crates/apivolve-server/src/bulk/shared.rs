@@ -7,7 +7,8 @@
 //!   fresh reads (the window's lines are kept), up to the retry policy. Its rows are sent after
 //!   its commit, so a row says 2xx only for writes that were stored: when the commit fails for
 //!   good, the window's succeeded rows become that failure. A request within one window commits
-//!   exactly once.
+//!   exactly once. Windows are pipelined: while one commits, the next is read and runs in a unit
+//!   that follows it (`UnitOfWork::following`), kept only if that commit succeeded (see `Ran`).
 //! - `atomic` runs every line in one unit and commits once, only when every line succeeded and
 //!   the request was read whole within its limits and declared count. A request of at most
 //!   `window_bytes` is kept: its rows are held until the commit, and a conflict runs it again from
@@ -203,33 +204,85 @@ async fn windows<S>(
 where
     S: Inner,
 {
+    let policy = &batch.options.retry;
     let mut progress = Progress {
         anchors: Anchors::new(),
         stopped: None,
     };
     let mut commits = 0;
+    // The window that ran and waits for its commit.
+    let mut ran: Option<Ran> = None;
+    // A window read, and run ahead of an earlier window's commit, that must run again.
+    let mut queued: Option<Vec<Input>> = None;
     loop {
-        let options = &batch.options;
-        let (window, ended) = source
-            .take(options.window_lines.max(1), options.window_bytes)
-            .await;
-        if !window.is_empty() {
-            let rows = window_rows(
-                batch,
-                inner.clone(),
-                store,
-                &window,
-                &mut progress,
-                &mut commits,
-            )
-            .await;
-            for row in &rows {
-                output.row(row).await;
+        let Some(current) = ran.take() else {
+            let window = match queued.take() {
+                Some(window) => window,
+                None => next_window(batch, source).await,
+            };
+            if window.is_empty() {
+                break;
             }
-            output.flush().await;
-        }
-        if ended {
-            break;
+            ran = Some(Ran::run(batch, inner.clone(), store, None, window, 1, &mut progress).await);
+            continue;
+        };
+        // Commit `current`, sending its rows once stored, while the next window is read and
+        // runs after it, as if the commit succeeded.
+        let writes = current.unit.staged_writes();
+        let next = queued.take();
+        let (inner_ahead, reading, running) = (inner.clone(), &mut *source, &mut progress);
+        let committing = &current.unit;
+        let (committed, ahead) = tokio::join!(
+            async {
+                let committed = current.unit.commit().await;
+                if committed.is_ok() {
+                    send(output, &current.rows).await;
+                }
+                committed
+            },
+            async move {
+                let window = match next {
+                    Some(window) => window,
+                    None => next_window(batch, reading).await,
+                };
+                if window.is_empty() {
+                    return None;
+                }
+                let after = Some(committing);
+                Some(Ran::run(batch, inner_ahead, store, after, window, 1, running).await)
+            },
+        );
+        match committed {
+            Ok(()) => {
+                commits += u64::from(writes > 0);
+                ran = ahead;
+            }
+            Err(error) => {
+                // The window ahead ran on what `current` did; it runs again after it.
+                if let Some(ahead) = ahead {
+                    queued = Some(ahead.undo(&mut progress));
+                }
+                if error.kind() == ErrorKind::Conflict && current.attempt < policy.max_attempts {
+                    tokio::time::sleep(policy.backoff(current.attempt)).await;
+                    let attempt = current.attempt + 1;
+                    let window = current.undo(&mut progress);
+                    ran = Some(
+                        Ran::run(
+                            batch,
+                            inner.clone(),
+                            store,
+                            None,
+                            window,
+                            attempt,
+                            &mut progress,
+                        )
+                        .await,
+                    );
+                } else {
+                    let rows = current.lose(batch, &error, &mut progress);
+                    send(output, &rows).await;
+                }
+            }
         }
     }
     Ending {
@@ -240,56 +293,105 @@ where
     }
 }
 
-/// Runs one window to its commit, again from fresh reads after a conflict; its rows.
-async fn window_rows<S>(
-    batch: &Arc<Batch>,
-    inner: S,
-    store: &SharedStore,
-    window: &[Input],
-    progress: &mut Progress,
-    commits: &mut u64,
-) -> Vec<Row>
-where
-    S: Inner,
-{
-    let policy = &batch.options.retry;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let unit = UnitOfWork::new(store.clone());
+/// The next window of lines; empty once reading ended.
+async fn next_window(batch: &Batch, source: &mut Source) -> Vec<Input> {
+    let options = &batch.options;
+    let (window, _) = source
+        .take(options.window_lines.max(1), options.window_bytes)
+        .await;
+    window
+}
+
+/// Counts and writes `rows`, and sends them.
+async fn send(output: &mut Output, rows: &[Row]) {
+    for row in rows {
+        output.row(row).await;
+    }
+    output.flush().await;
+}
+
+/// A window whose lines ran in a unit of their own, not yet committed.
+///
+/// Windows are pipelined: while one commits, the next runs in a unit that follows the one
+/// committing ([`UnitOfWork::following`]): it reads what that unit staged, and its own commit
+/// holds only if that commit stored exactly that. When the commit fails, the window ahead is
+/// undone and runs again after it. Rows and staged writes are therefore those of running the
+/// windows one after another.
+struct Ran {
+    window: Vec<Input>,
+    unit: UnitOfWork,
+    rows: Vec<Row>,
+    /// The anchors its rows registered.
+    added: Vec<String>,
+    /// [`Progress::stopped`] before it ran.
+    stopped_before: Option<u64>,
+    attempt: u32,
+}
+
+impl Ran {
+    /// Runs `window` in a fresh unit, following `after` when given.
+    async fn run<S>(
+        batch: &Arc<Batch>,
+        inner: S,
+        store: &SharedStore,
+        after: Option<&UnitOfWork>,
+        window: Vec<Input>,
+        attempt: u32,
+        progress: &mut Progress,
+    ) -> Self
+    where
+        S: Inner,
+    {
+        let unit = match after {
+            Some(unit) => unit.following(),
+            None => UnitOfWork::new(store.clone()),
+        };
         let stopped_before = progress.stopped;
-        let (mut rows, added) =
-            run_lines(batch, inner.clone(), window, &unit, attempt, progress).await;
-        let writes = unit.staged_writes();
-        match unit.commit().await {
-            Ok(()) => {
-                *commits += u64::from(writes > 0);
-                return rows;
-            }
-            Err(error) if error.kind() == ErrorKind::Conflict && attempt < policy.max_attempts => {
-                for name in &added {
-                    progress.anchors.remove(name);
+        let (rows, added) = run_lines(batch, inner, &window, &unit, attempt, progress).await;
+        Self {
+            window,
+            unit,
+            rows,
+            added,
+            stopped_before,
+            attempt,
+        }
+    }
+
+    /// Undoes what running it did to `progress` and drops its staged writes; its window, to run
+    /// again.
+    fn undo(self, progress: &mut Progress) -> Vec<Input> {
+        for name in &self.added {
+            progress.anchors.remove(name);
+        }
+        progress.stopped = self.stopped_before;
+        self.unit.discard();
+        self.window
+    }
+
+    /// Its rows after its commit failed for good with `error`: each succeeded line lost its
+    /// writes and failed.
+    fn lose(
+        self,
+        batch: &Batch,
+        error: &apivolve_store::Error,
+        progress: &mut Progress,
+    ) -> Vec<Row> {
+        let problem = commit_problem(error);
+        let mut rows = self.rows;
+        for row in &mut rows {
+            if row.outcome == Outcome::Succeeded {
+                row.lose(&problem);
+                if let Some(anchor) = row.anchor.as_ref().filter(|a| self.added.contains(a)) {
+                    progress.anchors.remove(anchor);
+                    register(&mut progress.anchors, row);
                 }
-                progress.stopped = stopped_before;
-                tokio::time::sleep(policy.backoff(attempt)).await;
-            }
-            Err(error) => {
-                let problem = commit_problem(&error);
-                for row in &mut rows {
-                    if row.outcome == Outcome::Succeeded {
-                        row.lose(&problem);
-                        if let Some(anchor) = row.anchor.as_ref().filter(|a| added.contains(a)) {
-                            progress.anchors.remove(anchor);
-                            register(&mut progress.anchors, row);
-                        }
-                        if batch.configure.mode == Mode::StopOnError {
-                            progress.stopped = progress.stopped.or(Some(row.line));
-                        }
-                    }
+                if batch.configure.mode == Mode::StopOnError {
+                    progress.stopped = progress.stopped.or(Some(row.line));
                 }
-                return rows;
             }
         }
+        rows
     }
 }
 

@@ -1,6 +1,10 @@
-//! Lines run ahead of their turn in child units; what a request answers and stores must still be
-//! what running its lines one by one gives, whatever the lines share.
+//! Lines run ahead of their turn in child units, and windows ahead of the previous window's
+//! commit; what a request answers and stores must still be what running its lines one by one
+//! gives, whatever the lines share.
 
+use std::sync::atomic::Ordering;
+
+use apivolve_server::BulkOptions;
 use apivolve_store::testing::{Backend, TestStore};
 use serde_json::{Value, json};
 
@@ -126,4 +130,63 @@ async fn a_repeated_anchor_is_refused_even_when_its_line_ran_ahead() {
     let statuses: Vec<u64> = answers(answer.lines()).iter().map(|(s, _)| *s).collect();
     assert_eq!(statuses, [201, 400]);
     assert_eq!(stored(&demo.store, "items/b").await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_that_run_while_the_one_before_commits_give_the_answers_of_one_by_one() {
+    for backend in [Backend::Memory, Backend::Sqlite, Backend::Postgres] {
+        // Windows of one line: the 100 adds and 85 accepted puts write, the reads do not.
+        for (window, commits) in [(1, 185), (7, 43)] {
+            let Some(test_store) = TestStore::open(backend).await else {
+                continue;
+            };
+            let demo = demo(Setup {
+                store: Some(test_store.store().clone()),
+                options: BulkOptions::default().window(window, 1 << 20),
+                ..Setup::default()
+            });
+            let body = interleaved().join("\n");
+            let answer = send(&demo.service, bulk_request("v2", &body, &[])).await;
+            let context = format!("{backend}, windows of {window}");
+            assert_eq!(answers(answer.lines()), expected_per_item(), "{context}");
+            assert_eq!(
+                answer.summary()["commits"].as_u64(),
+                Some(commits),
+                "{context}: one commit per window that wrote"
+            );
+            assert_eq!(
+                stored(&demo.store, "counter").await,
+                Some(json!(100)),
+                "{context}"
+            );
+            assert_eq!(stored(&demo.store, "items/i1").await, None, "{context}");
+            assert!(stored(&demo.store, "items/i4").await.is_some(), "{context}");
+            test_store.teardown().await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_ahead_builds_on_what_the_window_committing_wrote() {
+    for backend in [Backend::Memory, Backend::Sqlite, Backend::Postgres] {
+        let Some(test_store) = TestStore::open(backend).await else {
+            continue;
+        };
+        let demo = demo(Setup {
+            store: Some(test_store.store().clone()),
+            options: BulkOptions::default().window(1, 1 << 20),
+            ..Setup::default()
+        });
+        let body = (0..60).map(|_| add(1)).collect::<Vec<_>>().join("\n");
+        let answer = send(&demo.service, bulk_request("v2", &body, &[])).await;
+        let expected: Vec<(u64, Value)> = (1..=60).map(|n| (200, json!(n))).collect();
+        assert_eq!(answers(answer.lines()), expected, "{backend}");
+        assert_eq!(stored(&demo.store, "counter").await, Some(json!(60)));
+        assert_eq!(
+            demo.calls.load(Ordering::SeqCst),
+            60,
+            "{backend}: no window ran twice"
+        );
+        test_store.teardown().await;
+    }
 }

@@ -84,3 +84,48 @@ async fn an_atomic_batch_too_large_to_keep_fails_on_a_conflict() {
     assert_eq!(demo.calls.load(Ordering::SeqCst), 2, "no second run");
     assert_eq!(stored(&demo.store, "items/b").await, None);
 }
+
+#[tokio::test]
+async fn the_window_ahead_of_a_conflicting_commit_runs_again_after_it() {
+    // Windows of one line: `b` runs while `a` commits, and again once `a` ran again.
+    let demo = demo(Setup {
+        options: BulkOptions::default().window(1, 1 << 20),
+        ..Setup::default()
+    });
+    let answer = send(&demo.service, bulk_request("v2", &lines(""), &[])).await;
+    assert_eq!(outline(answer.lines()), "2:200:updated 3:201:created");
+    assert_eq!(answer.summary()["commits"], 2);
+    assert_eq!(demo.calls.load(Ordering::SeqCst), 4, "a twice, b twice");
+    assert!(stored(&demo.store, "items/b").await.is_some());
+}
+
+#[tokio::test]
+async fn a_window_ahead_of_a_failed_commit_runs_again_on_what_was_stored() {
+    let body = [
+        r#"["items.put", {"$anchor": "raced", "name": "race", "qty": 1}, {"params": {"id": "a"}}]"#,
+        r#"["items.put", {"name": "bolt", "qty": {"$ref": "raced#/qty"}}, {"params": {"id": "b"}}]"#,
+        r#"["items.put", {"name": "bolt", "qty": 3}, {"params": {"id": "c"}}]"#,
+    ]
+    .join("\n");
+    for (mode, expected) in [
+        ("per_item", "2:409 3:424 4:201:created"),
+        ("stop_on_error", "2:409 3:424 4:424"),
+    ] {
+        let demo = demo(Setup {
+            options: BulkOptions::default()
+                .window(1, 1 << 20)
+                .retry(RetryPolicy::default().max_attempts(1)),
+            ..Setup::default()
+        });
+        let configure = json!(["configure", {"mode": mode}]).to_string();
+        let answer = send(
+            &demo.service,
+            bulk_request("v2", &format!("{configure}\n{body}"), &[]),
+        )
+        .await;
+        // `b` ran ahead on `a`'s anchor while `a` committed; `a`'s commit failed, so `b` runs
+        // again and depends on a failed line.
+        assert_eq!(outline(answer.lines()), expected, "{mode}");
+        assert_eq!(stored(&demo.store, "items/b").await, None, "{mode}");
+    }
+}

@@ -6,6 +6,7 @@ mod conformance;
 mod counters;
 mod crash;
 mod faults;
+mod following;
 mod fork;
 mod open;
 mod processes;
