@@ -1,8 +1,8 @@
 //! The unit of work: cached reads, staged writes, one conditional commit.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use foldhash::HashMap;
 use serde_json::Value;
 
 use crate::merge::merged;
@@ -70,6 +70,9 @@ struct Inner {
     state: Mutex<State>,
     /// For a child unit: its parent, and the parent's `stage_serial` when it was forked.
     parent: Option<(UnitOfWork, u64)>,
+    /// The `store_reads_total` counter, looked up once per unit (a bulk window's unit fetches
+    /// for each of its lines).
+    reads_counter: OnceLock<metrics::Counter>,
 }
 
 #[derive(Debug, Default)]
@@ -172,6 +175,7 @@ impl UnitOfWork {
                 store,
                 state: Mutex::new(State::default()),
                 parent: None,
+                reads_counter: OnceLock::new(),
             }),
         }
     }
@@ -193,6 +197,7 @@ impl UnitOfWork {
                 store: self.inner.store.clone(),
                 state: Mutex::new(State::default()),
                 parent: Some((self.clone(), serial)),
+                reads_counter: OnceLock::new(),
             }),
         }
     }
@@ -558,7 +563,11 @@ impl UnitOfWork {
         }
         let documents = self.inner.store.get_many_shared(&missing).await?;
         let fetched = u64::try_from(missing.len()).unwrap_or(u64::MAX);
-        metrics::counter!("store_reads_total", "backend" => self.inner.store.backend())
+        self.inner
+            .reads_counter
+            .get_or_init(
+                || metrics::counter!("store_reads_total", "backend" => self.inner.store.backend()),
+            )
             .increment(fetched);
         let mut state = self.state();
         state.stats.reads += fetched;

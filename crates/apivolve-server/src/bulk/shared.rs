@@ -22,7 +22,7 @@ use apivolve_store::{ErrorKind, SharedStore, UnitOfWork};
 
 use super::batch::{Batch, register};
 use super::configure::Mode;
-use super::line::Anchors;
+use super::line::{Anchors, Parsed};
 use super::output::{Ending, Outcome, Output, Row, not_run};
 use super::source::{Input, Source};
 use crate::inner::Inner;
@@ -92,24 +92,30 @@ where
             ahead.push_back(run_ahead(batch, &inner, &inputs[started], unit, attempt));
             started += 1;
         }
-        let early = match ahead.pop_front() {
-            Some(early) => early,
-            None => {
-                started += 1;
-                None
-            }
-        };
+        let early = ahead.pop_front();
+        if early.is_none() {
+            started += 1;
+        }
         let row = match early {
             Some(early) if progress.stopped.is_none() => {
                 match early.join(&progress.anchors).await {
-                    Some(row) => {
+                    Joined::Row(row) => {
                         progress.answered(batch.configure.mode, &row);
                         row
                     }
-                    None => line(batch, inner.clone(), input, unit, attempt, progress).await,
+                    Joined::Parsed(parsed) => {
+                        line(batch, inner.clone(), parsed, unit, attempt, progress).await
+                    }
+                    Joined::Again => {
+                        let parsed = batch.parse(input);
+                        line(batch, inner.clone(), parsed, unit, attempt, progress).await
+                    }
                 }
             }
-            _ => line(batch, inner.clone(), input, unit, attempt, progress).await,
+            _ => {
+                let parsed = batch.parse(input);
+                line(batch, inner.clone(), parsed, unit, attempt, progress).await
+            }
         };
         added.extend(register(&mut progress.anchors, &row));
         rows.push(row);
@@ -123,33 +129,66 @@ const AHEAD: usize = 64;
 /// A line running ahead in a child unit.
 struct Early {
     child: UnitOfWork,
-    anchor: Option<String>,
-    task: tokio::task::JoinHandle<Row>,
+    task: tokio::task::JoinHandle<Ahead>,
 }
 
-/// Starts `input` ahead in a child of `unit`, when it can run without the rows before it: it
-/// parses, names no anchor by reference and has a target.
+/// What a line running ahead came to.
+enum Ahead {
+    /// It ran: its row.
+    Ran(Row),
+    /// It cannot run ahead (it did not parse, or it refers to an anchor): it runs in its turn,
+    /// from what was parsed.
+    InTurn(ParsedLine),
+    /// It cannot run ahead and must be read again in its turn.
+    Again,
+}
+
+/// A line as [`Batch::parse`] reads it.
+type ParsedLine = Result<(u64, Parsed), Box<Row>>;
+
+/// What joining a line that ran ahead gives.
+enum Joined {
+    /// Its row, its writes joined into the parent unit.
+    Row(Row),
+    /// It must run in its turn, from this.
+    Parsed(ParsedLine),
+    /// It must run again on the parent unit.
+    Again,
+}
+
+/// Starts `input` ahead in a child of `unit`. The task reads the line too, so that parsing runs
+/// beside the other lines; a line that cannot run without the rows before it (it does not parse
+/// or names an anchor by reference) comes back parsed, to run in its turn.
 fn run_ahead<S>(
     batch: &Arc<Batch>,
     inner: &S,
     input: &Input,
     unit: &UnitOfWork,
     attempt: u32,
-) -> Option<Early>
+) -> Early
 where
     S: Inner,
 {
-    let (number, parsed) = batch.parse(input).ok()?;
-    if parsed.has_references() {
-        return None;
-    }
-    // No reference: the anchors matter only for a duplicate name, checked when joining.
-    let call = batch.prepare(number, parsed, &Anchors::new()).ok()?;
-    let anchor = call.anchor.clone();
     let child = unit.fork();
     let task = {
-        let (batch, inner, child) = (Arc::clone(batch), inner.clone(), child.clone());
+        let (batch, inner, child, input) = (
+            Arc::clone(batch),
+            inner.clone(),
+            child.clone(),
+            input.clone(),
+        );
         tokio::spawn(async move {
+            let parsed = batch.parse(&input);
+            let (number, parsed) = match parsed {
+                Ok((number, parsed)) if !parsed.has_references() => (number, parsed),
+                parsed => return Ahead::InTurn(parsed),
+            };
+            // No reference: the anchors matter only for a duplicate name, checked when joining.
+            // A line that cannot be prepared (no target) is read again in its turn, where a
+            // stopped run or a taken anchor answers first.
+            let Ok(call) = batch.prepare(number, parsed, &Anchors::new()) else {
+                return Ahead::Again;
+            };
             let savepoint = child.savepoint();
             let row = batch.call(inner, call, Some((&child, attempt))).await;
             if row.outcome == Outcome::Succeeded {
@@ -157,33 +196,35 @@ where
             } else {
                 child.rollback_to(savepoint);
             }
-            row
+            Ahead::Ran(row)
         })
     };
-    Some(Early {
-        child,
-        anchor,
-        task,
-    })
+    Early { child, task }
 }
 
 impl Early {
-    /// The line's row with its writes joined into the parent unit, or `None` when the line must
-    /// run again on the parent.
-    async fn join(mut self, anchors: &Anchors) -> Option<Row> {
-        if self
+    /// The line's row with its writes joined into the parent unit, or what it must run from in
+    /// its turn.
+    async fn join(mut self, anchors: &Anchors) -> Joined {
+        let row = match (&mut self.task).await {
+            Ok(Ahead::Ran(row)) => row,
+            Ok(Ahead::InTurn(parsed)) => return Joined::Parsed(parsed),
+            Ok(Ahead::Again) | Err(_) => return Joined::Again,
+        };
+        if row
             .anchor
             .as_ref()
             .is_some_and(|name| anchors.contains_key(name))
         {
-            self.task.abort();
-            return None;
+            // The anchor was taken by an earlier line: in its turn the line is refused.
+            return Joined::Again;
         }
-        let row = (&mut self.task).await.ok()?;
         // A line that failed left nothing staged in its child; joining still checks that it
         // failed on what the parent sees, not on a state an earlier line changed.
-        self.child.commit().await.ok()?;
-        Some(row)
+        match self.child.commit().await {
+            Ok(()) => Joined::Row(row),
+            Err(_) => Joined::Again,
+        }
     }
 }
 
@@ -395,11 +436,12 @@ impl Ran {
     }
 }
 
-/// One line in `unit`, behind a savepoint (not in `atomic` mode, where a failure discards all).
+/// One line, as [`Batch::parse`] read it, in `unit`, behind a savepoint (not in `atomic` mode,
+/// where a failure discards all).
 async fn line<S>(
     batch: &Batch,
     inner: S,
-    input: &Input,
+    parsed: ParsedLine,
     unit: &UnitOfWork,
     attempt: u32,
     progress: &mut Progress,
@@ -408,7 +450,7 @@ where
     S: Inner,
 {
     let mode = batch.configure.mode;
-    let row = match batch.parse(input) {
+    let row = match parsed {
         Err(row) => *row,
         Ok((number, parsed)) => match progress.stopped {
             Some(at) => {
@@ -467,7 +509,8 @@ where
             (rows, _) = run_lines(batch, inner.clone(), &kept, &unit, attempt, &mut progress).await;
         } else {
             for input in &kept {
-                let row = line(batch, inner.clone(), input, &unit, attempt, &mut progress).await;
+                let parsed = batch.parse(input);
+                let row = line(batch, inner.clone(), parsed, &unit, attempt, &mut progress).await;
                 register(&mut progress.anchors, &row);
                 output.row(&row).await;
             }
@@ -475,7 +518,8 @@ where
         if !ended {
             // Too large to keep: stream the rest, commit once, no retry.
             while let Some(input) = source.next().await {
-                let row = line(batch, inner.clone(), &input, &unit, attempt, &mut progress).await;
+                let parsed = batch.parse(&input);
+                let row = line(batch, inner.clone(), parsed, &unit, attempt, &mut progress).await;
                 register(&mut progress.anchors, &row);
                 output.row(&row).await;
             }

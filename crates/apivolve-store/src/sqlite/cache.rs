@@ -12,9 +12,10 @@
 //! a hit in the old map moves the entry back to the young one. Recently used documents stay;
 //! lookups and fills cost one or two hash lookups.
 
-use std::collections::HashMap;
 use std::mem;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use foldhash::HashMap;
 
 use crate::SharedDocument;
 
@@ -115,7 +116,9 @@ impl State {
     fn insert(&mut self, key: String, document: Option<SharedDocument>, generation: usize) {
         self.old.remove(&key);
         if self.young.len() >= generation && !self.young.contains_key(&key) {
-            self.old = mem::take(&mut self.young);
+            // The new generation fills to the same size: allocate it once, not by doublings.
+            let young = HashMap::with_capacity_and_hasher(generation, Default::default());
+            self.old = mem::replace(&mut self.young, young);
         }
         self.young.insert(key, document);
     }
