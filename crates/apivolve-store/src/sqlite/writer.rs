@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::cache::Cache;
@@ -99,6 +100,10 @@ fn run(
 /// Take, in arrival order, up to `max_group` jobs whose keys do not overlap; the others stay
 /// queued at the front, so they go first next time.
 fn take_group(pending: &mut VecDeque<Job>, max_group: usize) -> Vec<Job> {
+    if pending.len() == 1 {
+        // A lone job (a bulk window's thousand keys, say) overlaps nothing.
+        return pending.drain(..).collect();
+    }
     let mut group = Vec::new();
     let mut keys = HashSet::new();
     let mut deferred = VecDeque::new();
@@ -128,7 +133,7 @@ fn apply_group(connection: &mut Connection, group: Vec<Job>, cache: &Cache, comm
         keys.extend(job.keys);
         writes.push(job.writes);
     }
-    match transact(connection, &keys, writes, commits) {
+    match transact(connection, &keys, writes, commits, cache) {
         Ok((results, written)) => {
             // Before any answer: a unit whose commit returned reads what it wrote.
             cache.committed(written);
@@ -157,6 +162,7 @@ fn transact(
     keys: &[String],
     jobs: Vec<Vec<Write>>,
     commits: &Commits,
+    cache: &Cache,
 ) -> Result<(Vec<UnitResult>, Vec<Written>)> {
     // Rolled back when dropped before its commit.
     let transaction = connection
@@ -166,7 +172,7 @@ fn transact(
         .iter()
         .flat_map(|writes| commit::merge_keys(writes))
         .collect();
-    let current = read_current(&transaction, keys, &merge_keys)?;
+    let current = read_current(&transaction, keys, &merge_keys, cache)?;
     let first_version = read_last_version(&transaction)?;
     // Units of one group touch disjoint keys, so one snapshot of `current` serves them all.
     let plans: Vec<_> = jobs
@@ -415,11 +421,42 @@ fn apply_effect(
 }
 
 /// The current version of every key present, with the value for the keys merged into.
+///
+/// Keys the cache knows are taken from it: this thread writes every change through to the cache
+/// before its next transaction, and a reader fills it only with what the file held at that
+/// point (see `cache.rs`), so at the start of a transaction the cache holds what the file holds.
+/// The others are read from the file.
 fn read_current(
     connection: &Connection,
     keys: &[String],
     merge_keys: &[String],
+    cache: &Cache,
 ) -> Result<HashMap<String, Current>> {
+    let mut current = HashMap::new();
+    let (known, _) = cache.lookup(keys);
+    let merged: HashSet<&str> = merge_keys.iter().map(String::as_str).collect();
+    let mut unknown = Vec::new();
+    for (key, known) in keys.iter().zip(known) {
+        match known {
+            Some(Some(document)) => {
+                let value = merged
+                    .contains(key.as_str())
+                    .then(|| Value::clone(&document.value));
+                current.insert(
+                    key.clone(),
+                    Current {
+                        version: document.version,
+                        value,
+                    },
+                );
+            }
+            Some(None) => {}
+            None => unknown.push(key.clone()),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(current);
+    }
     let mut statement = connection
         .prepare_cached(
             "SELECT key, version, \
@@ -430,7 +467,7 @@ fn read_current(
     let rows = statement
         .query_map(
             [
-                serde_json::Value::from(keys.to_vec()).to_string(),
+                serde_json::Value::from(unknown).to_string(),
                 serde_json::Value::from(merge_keys.to_vec()).to_string(),
             ],
             |row| {
@@ -442,7 +479,6 @@ fn read_current(
             },
         )
         .map_err(Error::sqlite("commit"))?;
-    let mut current = HashMap::new();
     for row in rows {
         let (key, version, text) = row.map_err(Error::sqlite("commit"))?;
         let value = text.map(|text| sql::parse(&key, &text)).transpose()?;
@@ -522,8 +558,14 @@ mod tests {
             let good_keys = keys.clone();
             let keys = [keys, vec!["b".to_owned()]].concat();
             let jobs = vec![good, vec![insert("b", serde_json::json!("poison"))]];
-            let (results, written) =
-                transact(&mut connection, &keys, jobs, &Commits::default()).unwrap();
+            let (results, written) = transact(
+                &mut connection,
+                &keys,
+                jobs,
+                &Commits::default(),
+                &Cache::new(0),
+            )
+            .unwrap();
             let versions: Vec<Option<u64>> = (1..=2 + extra as u64).map(Some).collect();
             assert_eq!(results[0].as_ref().unwrap(), &versions);
             assert!(results[1].is_err());
@@ -562,7 +604,8 @@ mod tests {
     fn commit_group(connection: &mut Connection, units: Vec<Write>) {
         let keys: Vec<String> = units.iter().map(|write| write.key().to_owned()).collect();
         let jobs = units.into_iter().map(|write| vec![write]).collect();
-        let (results, _) = transact(connection, &keys, jobs, &Commits::default()).unwrap();
+        let (results, _) =
+            transact(connection, &keys, jobs, &Commits::default(), &Cache::new(0)).unwrap();
         assert!(results.iter().all(Result::is_ok), "{results:?}");
     }
 
