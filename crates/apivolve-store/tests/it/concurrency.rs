@@ -122,3 +122,10 @@ async fn sqlite_without_group_commit() {
 async fn postgres() {
     on(Backend::Postgres, StoreOptions::default()).await;
 }
+
+/// A cache too small for the keys: entries are evicted while the writer checks versions against
+/// what it still holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_with_a_cache_of_two_documents() {
+    on(Backend::Sqlite, StoreOptions::default().cache_documents(2)).await;
+}
