@@ -596,17 +596,7 @@ impl UnitOfWork {
         let mut unknown = Vec::new();
         for (key, seen) in keys.into_iter().zip(seen) {
             match seen {
-                Some(value) => {
-                    let entry = state.entries.entry(key).or_insert(Entry {
-                        base: Base::Unread,
-                        staged: None,
-                        serial: 0,
-                        touched: 0,
-                    });
-                    if matches!(entry.base, Base::Unread) {
-                        entry.base = Base::Following(value);
-                    }
-                }
+                Some(value) => state.learn_base(key, Base::Following(value)),
                 None => unknown.push(key),
             }
         }
@@ -634,6 +624,11 @@ impl UnitOfWork {
 impl State {
     /// Record what a read found at `key`, unless the unit already knew.
     fn learn(&mut self, key: String, document: Option<SharedDocument>) {
+        self.learn_base(key, document.map_or(Base::Absent, Base::Present));
+    }
+
+    /// Record `base` as what the unit knows of `key`'s stored state, unless it already knew.
+    fn learn_base(&mut self, key: String, base: Base) {
         let entry = self.entries.entry(key).or_insert(Entry {
             base: Base::Unread,
             staged: None,
@@ -641,7 +636,7 @@ impl State {
             touched: 0,
         });
         if matches!(entry.base, Base::Unread) {
-            entry.base = document.map_or(Base::Absent, Base::Present);
+            entry.base = base;
         }
     }
 

@@ -8,7 +8,7 @@ use apivolve_server::BulkOptions;
 use apivolve_store::testing::{Backend, TestStore};
 use serde_json::{Value, json};
 
-use super::bulk::{Setup, bulk_request, demo, send, stored};
+use super::bulk::{Demo, Setup, bulk_request, demo, send, stored};
 
 fn add(by: i64) -> String {
     json!(["counter", null, {"method": "POST", "query": {"by": by}}]).to_string()
@@ -32,6 +32,15 @@ fn interleaved() -> Vec<String> {
             _ => get(&format!("i{}", n - 1)),
         })
         .collect()
+}
+
+/// The demo on `test_store`'s store with these bulk options.
+fn demo_on(test_store: &TestStore, options: BulkOptions) -> Demo {
+    demo(Setup {
+        store: Some(test_store.store().clone()),
+        options,
+        ..Setup::default()
+    })
 }
 
 /// Each row's status and value (`value` of a counter, `name` of an item).
@@ -73,10 +82,7 @@ async fn shared_documents_give_the_answers_of_one_by_one() {
         let Some(test_store) = TestStore::open(backend).await else {
             continue;
         };
-        let demo = demo(Setup {
-            store: Some(test_store.store().clone()),
-            ..Setup::default()
-        });
+        let demo = demo_on(&test_store, BulkOptions::default());
         let body = interleaved().join("\n");
         let answer = send(&demo.service, bulk_request("v2", &body, &[])).await;
         assert_eq!(answers(answer.lines()), expected_per_item(), "{backend}");
@@ -140,11 +146,7 @@ async fn windows_that_run_while_the_one_before_commits_give_the_answers_of_one_b
             let Some(test_store) = TestStore::open(backend).await else {
                 continue;
             };
-            let demo = demo(Setup {
-                store: Some(test_store.store().clone()),
-                options: BulkOptions::default().window(window, 1 << 20),
-                ..Setup::default()
-            });
+            let demo = demo_on(&test_store, BulkOptions::default().window(window, 1 << 20));
             let body = interleaved().join("\n");
             let answer = send(&demo.service, bulk_request("v2", &body, &[])).await;
             let context = format!("{backend}, windows of {window}");
@@ -172,11 +174,7 @@ async fn a_window_ahead_builds_on_what_the_window_committing_wrote() {
         let Some(test_store) = TestStore::open(backend).await else {
             continue;
         };
-        let demo = demo(Setup {
-            store: Some(test_store.store().clone()),
-            options: BulkOptions::default().window(1, 1 << 20),
-            ..Setup::default()
-        });
+        let demo = demo_on(&test_store, BulkOptions::default().window(1, 1 << 20));
         let body = (0..60).map(|_| add(1)).collect::<Vec<_>>().join("\n");
         let answer = send(&demo.service, bulk_request("v2", &body, &[])).await;
         let expected: Vec<(u64, Value)> = (1..=60).map(|n| (200, json!(n))).collect();

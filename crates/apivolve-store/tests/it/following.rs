@@ -20,6 +20,14 @@ async fn seeded(key: &str, value: serde_json::Value) -> SharedStore {
     store
 }
 
+/// Another writer overwrites `key` with `value`.
+async fn overwrite(store: &SharedStore, key: &str, value: serde_json::Value) {
+    let other = UnitOfWork::new(store.clone());
+    other.get(key).await.unwrap();
+    other.put(key, value).unwrap();
+    other.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_follower_reads_what_the_unit_before_staged_and_commits_after_it() {
     for backend in [Backend::Memory, Backend::Sqlite, Backend::Postgres] {
@@ -83,10 +91,7 @@ async fn a_follower_of_a_failed_commit_writes_nothing() {
     let n = next.get("a").await.unwrap().unwrap().as_i64().unwrap();
     next.put("a", json!(n * 10)).unwrap();
     // Another writer gets there first: `first` conflicts, and so must `next`.
-    let other = UnitOfWork::new(store.clone());
-    other.get("a").await.unwrap();
-    other.put("a", json!(7)).unwrap();
-    other.commit().await.unwrap();
+    overwrite(&store, "a", json!(7)).await;
     assert_eq!(
         first.commit().await.unwrap_err().kind(),
         ErrorKind::Conflict
@@ -105,10 +110,7 @@ async fn what_the_unit_before_only_read_is_still_checked_against_the_store() {
     next.put("a", json!(n + 1)).unwrap();
     first.commit().await.unwrap();
     // A writer changes `a` after `first` read it: `next` built on a stale value.
-    let other = UnitOfWork::new(store.clone());
-    other.get("a").await.unwrap();
-    other.put("a", json!(5)).unwrap();
-    other.commit().await.unwrap();
+    overwrite(&store, "a", json!(5)).await;
     assert_eq!(next.commit().await.unwrap_err().kind(), ErrorKind::Conflict);
     assert_eq!(stored(&store, "a").await, Some(json!(5)));
 }
