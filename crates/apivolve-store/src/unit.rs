@@ -714,7 +714,7 @@ impl State {
                 let committed = before.entries.get(key).and_then(|known| {
                     match (&known.staged, &known.base, seen) {
                         (None, Base::Present(document), Some(seen))
-                            if Arc::ptr_eq(&document.value, seen) || *document.value == **seen =>
+                            if same_value(&document.value, seen) =>
                         {
                             Some(Base::Present(document.clone()))
                         }
@@ -775,11 +775,7 @@ fn write_for(key: &str, entry: &Entry) -> Option<Write> {
                 value: Value::clone(value),
             })
         }
-        (Staged::Put(value), Base::Present(document))
-            if Arc::ptr_eq(value, &document.value) || **value == *document.value =>
-        {
-            None
-        }
+        (Staged::Put(value), Base::Present(document)) if same_value(value, &document.value) => None,
         (Staged::Put(value), Base::Present(document)) => Some(Write::Replace {
             key,
             value: Value::clone(value),
@@ -795,4 +791,9 @@ fn write_for(key: &str, entry: &Entry) -> Option<Write> {
             expected_version: None,
         }),
     }
+}
+
+/// Whether two shared values are the same value (the same allocation, or equal).
+fn same_value(a: &Arc<Value>, b: &Arc<Value>) -> bool {
+    Arc::ptr_eq(a, b) || **a == **b
 }

@@ -96,24 +96,17 @@ where
         if early.is_none() {
             started += 1;
         }
-        let row = match early {
-            Some(early) if progress.stopped.is_none() => {
-                match early.join(&progress.anchors).await {
-                    Joined::Row(row) => {
-                        progress.answered(batch.configure.mode, &row);
-                        row
-                    }
-                    Joined::Parsed(parsed) => {
-                        line(batch, inner.clone(), parsed, unit, attempt, progress).await
-                    }
-                    Joined::Again => {
-                        let parsed = batch.parse(input);
-                        line(batch, inner.clone(), parsed, unit, attempt, progress).await
-                    }
-                }
+        let ahead_of_turn = match early {
+            Some(early) if progress.stopped.is_none() => early.join(&progress.anchors).await,
+            _ => Ahead::InTurn(None),
+        };
+        let row = match ahead_of_turn {
+            Ahead::Ran(row) => {
+                progress.answered(batch.configure.mode, &row);
+                row
             }
-            _ => {
-                let parsed = batch.parse(input);
+            Ahead::InTurn(parsed) => {
+                let parsed = parsed.unwrap_or_else(|| batch.parse(input));
                 line(batch, inner.clone(), parsed, unit, attempt, progress).await
             }
         };
@@ -134,27 +127,14 @@ struct Early {
 
 /// What a line running ahead came to.
 enum Ahead {
-    /// It ran: its row.
+    /// It ran: its row (once joined, its writes are in the parent unit).
     Ran(Row),
-    /// It cannot run ahead (it did not parse, or it refers to an anchor): it runs in its turn,
-    /// from what was parsed.
-    InTurn(ParsedLine),
-    /// It cannot run ahead and must be read again in its turn.
-    Again,
+    /// It runs in its turn on the parent unit, from what was parsed (`None`: read it again).
+    InTurn(Option<ParsedLine>),
 }
 
 /// A line as [`Batch::parse`] reads it.
 type ParsedLine = Result<(u64, Parsed), Box<Row>>;
-
-/// What joining a line that ran ahead gives.
-enum Joined {
-    /// Its row, its writes joined into the parent unit.
-    Row(Row),
-    /// It must run in its turn, from this.
-    Parsed(ParsedLine),
-    /// It must run again on the parent unit.
-    Again,
-}
 
 /// Starts `input` ahead in a child of `unit`. The task reads the line too, so that parsing runs
 /// beside the other lines; a line that cannot run without the rows before it (it does not parse
@@ -181,13 +161,13 @@ where
             let parsed = batch.parse(&input);
             let (number, parsed) = match parsed {
                 Ok((number, parsed)) if !parsed.has_references() => (number, parsed),
-                parsed => return Ahead::InTurn(parsed),
+                parsed => return Ahead::InTurn(Some(parsed)),
             };
             // No reference: the anchors matter only for a duplicate name, checked when joining.
             // A line that cannot be prepared (no target) is read again in its turn, where a
             // stopped run or a taken anchor answers first.
             let Ok(call) = batch.prepare(number, parsed, &Anchors::new()) else {
-                return Ahead::Again;
+                return Ahead::InTurn(None);
             };
             let savepoint = child.savepoint();
             let row = batch.call(inner, call, Some((&child, attempt))).await;
@@ -205,11 +185,11 @@ where
 impl Early {
     /// The line's row with its writes joined into the parent unit, or what it must run from in
     /// its turn.
-    async fn join(mut self, anchors: &Anchors) -> Joined {
+    async fn join(mut self, anchors: &Anchors) -> Ahead {
         let row = match (&mut self.task).await {
             Ok(Ahead::Ran(row)) => row,
-            Ok(Ahead::InTurn(parsed)) => return Joined::Parsed(parsed),
-            Ok(Ahead::Again) | Err(_) => return Joined::Again,
+            Ok(in_turn @ Ahead::InTurn(_)) => return in_turn,
+            Err(_) => return Ahead::InTurn(None),
         };
         if row
             .anchor
@@ -217,13 +197,13 @@ impl Early {
             .is_some_and(|name| anchors.contains_key(name))
         {
             // The anchor was taken by an earlier line: in its turn the line is refused.
-            return Joined::Again;
+            return Ahead::InTurn(None);
         }
         // A line that failed left nothing staged in its child; joining still checks that it
         // failed on what the parent sees, not on a state an earlier line changed.
         match self.child.commit().await {
-            Ok(()) => Joined::Row(row),
-            Err(_) => Joined::Again,
+            Ok(()) => Ahead::Ran(row),
+            Err(_) => Ahead::InTurn(None),
         }
     }
 }
