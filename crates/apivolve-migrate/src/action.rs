@@ -245,7 +245,7 @@ impl fmt::Display for Action {
 }
 
 /// Replaces `from` by `to` in an enum value, or in each item of an array of enum values.
-fn map_enum<'k, V: Tree<'k>>(slot: &mut V, from: &Value, to: &'k Value) {
+pub(crate) fn map_enum<'k, V: Tree<'k>>(slot: &mut V, from: &Value, to: &'k Value) {
     if slot.equals(from) {
         slot.assign(to);
     } else if let Some(items) = slot.as_array_mut() {

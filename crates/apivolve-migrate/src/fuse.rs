@@ -27,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Graph, NodeId};
 use crate::guard::Guard;
 use crate::plan::{Step, StepOp};
+use crate::stream::{Fallback, Stream};
 use crate::tree::{Object, Tree};
 
 /// The node that does nothing; every fused walk has it at index 0.
@@ -34,10 +35,10 @@ const SKIP: usize = 0;
 
 /// In a tuple of graph nodes: the step has nothing to do in this part of the value (its walk
 /// would return at once).
-const INACTIVE: NodeId = NodeId::MAX;
+pub(crate) const INACTIVE: NodeId = NodeId::MAX;
 
 #[derive(Clone, Debug)]
-enum Node {
+pub(crate) enum Node {
     /// No step's type occurs below.
     Skip,
     /// Each active step in turn walks the value from its own graph's node.
@@ -57,6 +58,9 @@ enum Node {
     },
 }
 
+/// Each walk's action and graph, in the order of the steps.
+pub(crate) type Walks<'k> = Vec<(&'k Action, &'k Graph)>;
+
 /// A run of walks fused for one choice of graphs (the walks whose step has no graph for the
 /// payload are left out).
 #[derive(Clone, Debug)]
@@ -65,6 +69,8 @@ pub(crate) struct Fused {
     walks: Vec<(Arc<Step>, usize)>,
     nodes: Vec<Node>,
     root: usize,
+    /// The same walk on the payload's text.
+    stream: Stream,
 }
 
 /// Where a failing fused walk stands: the steps still running, and the earliest failure so far.
@@ -117,25 +123,54 @@ impl Fused {
         } else {
             (vec![Node::Skip], SKIP)
         };
-        Self { walks, nodes, root }
-    }
-
-    /// Applies every step of the run to `value`, as the steps one after another would.
-    pub(crate) fn run<'k, V: Tree<'k>>(&'k self, value: &mut V) -> Result<()> {
-        let walks: Vec<(&'k Action, &'k Graph)> = self
-            .walks
+        let actions = walks
             .iter()
             .filter_map(|(step, graph)| walk_of(step, *graph))
             .collect();
+        let stream = Stream::new(&nodes, root, &actions);
+        Self {
+            walks,
+            nodes,
+            root,
+            stream,
+        }
+    }
+
+    /// Each walk's action and graph.
+    pub(crate) fn walks(&self) -> Walks<'_> {
+        self.walks
+            .iter()
+            .filter_map(|(step, graph)| walk_of(step, *graph))
+            .collect()
+    }
+
+    /// Applies the steps to the JSON text `input`, as [`Fused::run`] on its tree would, and
+    /// gives the text of the result; [`Fallback`] where the tree path must decide.
+    pub(crate) fn run_text(&self, input: &[u8]) -> Result<Vec<u8>, Fallback> {
+        self.stream.run(self, input)
+    }
+
+    /// [`Fused::run`] from node `id` on `value`, a value of the payload there.
+    pub(crate) fn visit_at<'k, V: Tree<'k>>(
+        &self,
+        walks: &Walks<'k>,
+        id: usize,
+        value: &mut V,
+    ) -> Result<()> {
         let mut progress = Progress {
             limit: walks.len(),
             error: None,
         };
-        self.visit(&walks, self.root, value, 0, &mut progress)?;
+        self.visit(walks, id, value, 0, &mut progress)?;
         match progress.error {
             Some(error) => Err(error),
             None => Ok(()),
         }
+    }
+
+    /// Applies every step of the run to `value`, as the steps one after another would.
+    pub(crate) fn run<'k, V: Tree<'k>>(&'k self, value: &mut V) -> Result<()> {
+        self.visit_at(&self.walks(), self.root, value)
     }
 
     fn visit<'k, V: Tree<'k>>(

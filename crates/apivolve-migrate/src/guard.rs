@@ -94,6 +94,19 @@ impl Guard {
         self.values.is_some() || !self.constants.is_empty()
     }
 
+    /// Whether the guard reads nothing but the value's JSON type (as [`Guard::shape`]'s).
+    pub(crate) fn is_shape(&self) -> bool {
+        self.values.is_none()
+            && self.required.is_empty()
+            && self.constants.is_empty()
+            && self.closed.is_none()
+    }
+
+    /// Whether an object passes the guard, when it [`Guard::is_shape`].
+    pub(crate) fn admits_objects(&self) -> bool {
+        self.types.is_empty() || self.types.contains(&JsonType::Object)
+    }
+
     /// Whether `value` may be a value of the alternative.
     pub(crate) fn admits<'k, V: Tree<'k>>(&self, value: &V) -> bool {
         if !self.types.is_empty() && !self.types.iter().any(|kind| kind.admits(value)) {

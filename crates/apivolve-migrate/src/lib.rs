@@ -33,6 +33,7 @@ mod guard;
 mod node;
 mod parse;
 mod plan;
+mod stream;
 mod transform;
 mod tree;
 

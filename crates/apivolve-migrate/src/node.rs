@@ -178,7 +178,7 @@ fn number(raw: &str) -> Result<serde_json::Number> {
 
 /// A string as `serde_json` writes it: borrowed text as it is, owned text escaped.
 #[allow(clippy::ptr_arg)] // Whether it is borrowed is what matters.
-fn write_string(string: &Cow<'_, str>, out: &mut Vec<u8>) {
+pub(crate) fn write_string(string: &Cow<'_, str>, out: &mut Vec<u8>) {
     out.push(b'"');
     match string {
         Cow::Borrowed(text) => out.extend_from_slice(text.as_bytes()),

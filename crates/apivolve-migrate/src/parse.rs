@@ -7,6 +7,7 @@
 //! position, as in `serde_json`'s order-preserving map.
 
 use std::borrow::Cow;
+use std::hash::BuildHasher as _;
 
 use crate::error::{Error, Result};
 use crate::node::{Members, Node};
@@ -17,27 +18,21 @@ pub(crate) const MAX_DEPTH: usize = 127;
 
 /// The tree of the JSON text `bytes`.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Node<'_>> {
-    let text = std::str::from_utf8(bytes).map_err(|error| Error::InvalidJson {
-        message: format!("not valid UTF-8 at byte {}", error.valid_up_to()),
-    })?;
-    let mut parser = Parser {
-        text,
-        bytes,
-        at: 0,
-        depth: 0,
-        items: Vec::new(),
-        members: Vec::new(),
-    };
+    let mut parser = Parser::new(bytes)?;
     parser.whitespace();
     let node = parser.value()?;
-    parser.whitespace();
-    if parser.at < bytes.len() {
-        return Err(parser.error("trailing characters"));
-    }
+    parser.end()?;
     Ok(node)
 }
 
-struct Parser<'a> {
+/// A 64-bit hash of a property name's text, to tell names apart without comparing them.
+pub(crate) fn name_hash64(name: &[u8]) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x5eed).hash_one(name)
+}
+
+/// Reads JSON text: into a [`Node`] tree ([`Parser::value`]), or past a value without building
+/// it ([`Parser::skip`]), for a reader that builds only the parts it needs.
+pub(crate) struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
@@ -47,23 +42,208 @@ struct Parser<'a> {
     items: Vec<Node<'a>>,
     /// The same for the properties of objects.
     members: Vec<(Cow<'a, str>, Node<'a>)>,
+    /// The name hashes of the objects being skipped, innermost last.
+    names: Vec<u64>,
 }
 
 impl<'a> Parser<'a> {
+    /// A reader at the start of `bytes`, which must be UTF-8.
+    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self> {
+        let text = std::str::from_utf8(bytes).map_err(|error| Error::InvalidJson {
+            message: format!("not valid UTF-8 at byte {}", error.valid_up_to()),
+        })?;
+        Ok(Self {
+            text,
+            bytes,
+            at: 0,
+            depth: 0,
+            items: Vec::new(),
+            members: Vec::new(),
+            names: Vec::new(),
+        })
+    }
+
+    /// The position, in bytes.
+    pub(crate) fn at(&self) -> usize {
+        self.at
+    }
+
+    /// The text from `from` to the position.
+    pub(crate) fn since(&self, from: usize) -> &'a [u8] {
+        self.bytes.get(from..self.at).unwrap_or_default()
+    }
+
+    /// Whitespace, then the end of the text.
+    pub(crate) fn end(&mut self) -> Result<()> {
+        self.whitespace();
+        if self.at < self.bytes.len() {
+            return Err(self.error("trailing characters"));
+        }
+        Ok(())
+    }
+
+    /// Past `byte`, which must come next.
+    pub(crate) fn expect(&mut self, byte: u8) -> Result<()> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(self.error("unexpected input"))
+        }
+    }
+
+    /// Past the `{` or `[` that comes next, one level deeper.
+    pub(crate) fn enter(&mut self) -> Result<()> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
+        }
+        self.depth += 1;
+        self.at += 1;
+        Ok(())
+    }
+
+    /// Back out of a level [`Parser::enter`] went into.
+    pub(crate) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Reads past one value, checked as [`Parser::value`] checks it, without building it:
+    /// whether its text is the one [`Node::write`] gives for it (no whitespace, no escape, no
+    /// name given twice in an object).
+    pub(crate) fn skip(&mut self) -> Result<bool> {
+        match self.peek() {
+            Some(b'{') => {
+                self.enter()?;
+                let canonical = self.skip_object();
+                self.leave();
+                canonical
+            }
+            Some(b'[') => {
+                self.enter()?;
+                let canonical = self.skip_array();
+                self.leave();
+                canonical
+            }
+            Some(b'"') => {
+                self.at += 1;
+                self.skip_string()
+            }
+            Some(b'n') => self.literal(b"null", Node::Null).map(|_| true),
+            Some(b't') => self.literal(b"true", Node::Null).map(|_| true),
+            Some(b'f') => self.literal(b"false", Node::Null).map(|_| true),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| true),
+            Some(_) => Err(self.error("expected a value")),
+            None => Err(self.error("unexpected end of input")),
+        }
+    }
+
+    /// After the opening `"`: past the string; whether it has no escape.
+    pub(crate) fn skip_string(&mut self) -> Result<bool> {
+        let rest = self.bytes.get(self.at..).unwrap_or_default();
+        match rest
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        {
+            Some(end) if rest[end] == b'"' => {
+                self.at += end + 1;
+                Ok(true)
+            }
+            _ => self.string().map(|_| false),
+        }
+    }
+
+    /// After `[`.
+    fn skip_array(&mut self) -> Result<bool> {
+        let mut canonical = !self.whitespace();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(canonical);
+        }
+        loop {
+            canonical &= !self.whitespace();
+            canonical &= self.skip()?;
+            canonical &= !self.whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(canonical);
+                }
+                None => return Err(self.error("unexpected end of input")),
+                Some(_) => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// After `{`.
+    fn skip_object(&mut self) -> Result<bool> {
+        let mut canonical = !self.whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(canonical);
+        }
+        let mark = self.names.len();
+        // One bit per name seen, by its hash: a name whose bit is clear is new without a search.
+        let mut seen: u128 = 0;
+        let result = loop {
+            canonical &= !self.whitespace();
+            if let Err(error) = self.expect(b'"') {
+                break Err(error);
+            }
+            let start = self.at;
+            match self.skip_string() {
+                Ok(plain) => canonical &= plain,
+                Err(error) => break Err(error),
+            }
+            let hash = name_hash64(self.since(start));
+            let bit = 1u128 << (hash % 128);
+            // A name given twice (or two names of one hash): the tree's text differs, or may.
+            if seen & bit != 0 && self.names[mark..].contains(&hash) {
+                canonical = false;
+            }
+            seen |= bit;
+            self.names.push(hash);
+            canonical &= !self.whitespace();
+            if let Err(error) = self.expect(b':') {
+                break Err(error);
+            }
+            canonical &= !self.whitespace();
+            match self.skip() {
+                Ok(plain) => canonical &= plain,
+                Err(error) => break Err(error),
+            }
+            canonical &= !self.whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    break Ok(canonical);
+                }
+                None => break Err(self.error("unexpected end of input")),
+                Some(_) => break Err(self.error("expected `,` or `}`")),
+            }
+        };
+        self.names.truncate(mark);
+        result
+    }
+
     fn error(&self, what: &str) -> Error {
         Error::InvalidJson {
             message: format!("{what} at byte {}", self.at),
         }
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
-    fn whitespace(&mut self) {
+    /// Past any whitespace; whether there was some.
+    pub(crate) fn whitespace(&mut self) -> bool {
+        let start = self.at;
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.at += 1;
         }
+        self.at > start
     }
 
     /// The text between two positions at ASCII bytes (always char boundaries).
@@ -82,7 +262,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self) -> Result<Node<'a>> {
+    pub(crate) fn value(&mut self) -> Result<Node<'a>> {
         match self.peek() {
             None => Err(self.error("unexpected end of input")),
             Some(b'{') => self.nested(Self::object),
@@ -191,7 +371,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After the opening `"`: the string, borrowed when it has no escape.
-    fn string(&mut self) -> Result<Cow<'a, str>> {
+    pub(crate) fn string(&mut self) -> Result<Cow<'a, str>> {
         let start = self.at;
         // To the first byte that ends or escapes the string, or must not be in it.
         let rest = self.bytes.get(start..).unwrap_or_default();

@@ -452,6 +452,9 @@ impl Plan {
         status: u16,
         body: Option<&[u8]>,
     ) -> Result<MigratedBytes> {
+        if let Some(migrated) = body.and_then(|body| self.streamed_response(status, body)) {
+            return Ok(migrated);
+        }
         let tree = body.map(parse).transpose()?;
         let (status, tree, media_type) = self.response_steps(status, tree)?;
         let text = media_type
@@ -465,6 +468,45 @@ impl Plan {
             status,
             body,
             media_type,
+        })
+    }
+
+    /// [`Plan::migrate_response_bytes`] on the text as it is read, where every step that
+    /// applies to the response can run there (`None` leaves it to the tree).
+    fn streamed_response(&self, mut status: u16, body: &[u8]) -> Option<MigratedBytes> {
+        let mut passes = Vec::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Walks(run) => {
+                    if let Some(fused) = run.for_status(status) {
+                        passes.push(fused);
+                    }
+                }
+                Segment::Step(index) => match &self.steps[*index].op {
+                    StepOp::Status { from, to } if status == *from => status = *to,
+                    StepOp::Body { status: only, .. }
+                        if only.map_or(status < 400, |only| only == status) =>
+                    {
+                        return None;
+                    }
+                    StepOp::Error { declared, .. }
+                        if status >= 400 && !declared.contains(&status) =>
+                    {
+                        return None;
+                    }
+                    _ => {}
+                },
+            }
+        }
+        let (first, rest) = passes.split_first()?;
+        let mut text = first.run_text(body).ok()?;
+        for pass in rest {
+            text = pass.run_text(&text).ok()?;
+        }
+        Some(MigratedBytes {
+            status,
+            body: Some(text),
+            media_type: None,
         })
     }
 

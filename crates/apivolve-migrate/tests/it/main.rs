@@ -11,4 +11,5 @@ mod payloads;
 mod plans;
 mod regressions;
 mod round_trip;
+mod stream;
 mod transforms;
