@@ -69,8 +69,8 @@ impl<'a> Parser<'a> {
     }
 
     /// The text from `from` to the position.
-    pub(crate) fn since(&self, from: usize) -> &'a [u8] {
-        self.bytes.get(from..self.at).unwrap_or_default()
+    pub(crate) fn since(&self, from: usize) -> &'a str {
+        self.text.get(from..self.at).unwrap_or_default()
     }
 
     /// Whitespace, then the end of the text.
@@ -195,7 +195,7 @@ impl<'a> Parser<'a> {
                 Ok(plain) => canonical &= plain,
                 Err(error) => break Err(error),
             }
-            let hash = name_hash64(self.since(start));
+            let hash = name_hash64(self.since(start).as_bytes());
             let bit = 1u128 << (hash % 128);
             // A name given twice (or two names of one hash): the tree's text differs, or may.
             if seen & bit != 0 && self.names[mark..].contains(&hash) {

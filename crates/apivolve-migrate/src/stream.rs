@@ -381,9 +381,9 @@ fn next(parser: &mut Parser<'_>, close: u8) -> Result<bool, Fallback> {
 fn copy(parser: &mut Parser<'_>, out: &mut Vec<u8>) -> Result<(), Fallback> {
     let start = parser.at();
     if parser.skip()? {
-        out.extend_from_slice(parser.since(start));
+        out.extend_from_slice(parser.since(start).as_bytes());
     } else {
-        parse(parser.since(start))?.write(out);
+        parse(parser.since(start).as_bytes())?.write(out);
     }
     Ok(())
 }
@@ -580,9 +580,9 @@ impl EnumMap {
             text,
             canonical: true,
         } = value
-            && text.first() == Some(&b'"')
+            && let Some(inner) = text.strip_prefix('"')
         {
-            if let Some(&index) = self.strings.get(&text[1..text.len() - 1]) {
+            if let Some(&index) = self.strings.get(&inner.as_bytes()[..inner.len() - 1]) {
                 *value = Text::Tree(Node::of(&self.pairs[index].1));
             }
             return Ok(());
@@ -614,17 +614,26 @@ struct Slot<'a> {
 enum Text<'a> {
     /// As read: its text, and whether that is the text the tree writes.
     Raw {
-        text: &'a [u8],
+        text: &'a str,
         canonical: bool,
     },
     Tree(Node<'a>),
 }
 
 impl<'a> Text<'a> {
-    /// The value as a tree, read now if it was not.
+    /// The value as a tree, read now if it was not (a scalar as the tree writes it is one
+    /// already: its text is its string's, or its number's).
     fn tree(&mut self) -> Result<&mut Node<'a>, Fallback> {
-        if let Self::Raw { text, .. } = self {
-            *self = Self::Tree(parse(text)?);
+        if let Self::Raw { text, canonical } = *self {
+            let node = match text.as_bytes().first() {
+                Some(b'"') if canonical => Node::String(Cow::Borrowed(&text[1..text.len() - 1])),
+                Some(b'-' | b'0'..=b'9') => Node::Number(Cow::Borrowed(text)),
+                Some(b'n') => Node::Null,
+                Some(b't') => Node::Bool(true),
+                Some(b'f') => Node::Bool(false),
+                _ => parse(text.as_bytes())?,
+            };
+            *self = Self::Tree(node);
         }
         match self {
             Self::Tree(node) => Ok(node),
@@ -637,8 +646,8 @@ impl<'a> Text<'a> {
             Self::Raw {
                 text,
                 canonical: true,
-            } => out.extend_from_slice(text),
-            Self::Raw { text, .. } => parse(text)?.write(out),
+            } => out.extend_from_slice(text.as_bytes()),
+            Self::Raw { text, .. } => parse(text.as_bytes())?.write(out),
             Self::Tree(node) => node.write(out),
         }
         Ok(())
