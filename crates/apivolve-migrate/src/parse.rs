@@ -30,6 +30,13 @@ pub(crate) fn name_hash64(name: &[u8]) -> u64 {
     foldhash::fast::FixedState::with_seed(0x5eed).hash_one(name)
 }
 
+/// The names of one object being read ([`Parser::note_name`]): where they start on the
+/// parser's stack of names, and one bit per name by its hash.
+pub(crate) struct ObjectNames {
+    mark: usize,
+    seen: u128,
+}
+
 /// Reads JSON text: into a [`Node`] tree ([`Parser::value`]), or past a value without building
 /// it ([`Parser::skip`]), for a reader that builds only the parts it needs.
 pub(crate) struct Parser<'a> {
@@ -42,7 +49,7 @@ pub(crate) struct Parser<'a> {
     items: Vec<Node<'a>>,
     /// The same for the properties of objects.
     members: Vec<(Cow<'a, str>, Node<'a>)>,
-    /// The name hashes of the objects being skipped, innermost last.
+    /// The name hashes of the objects being read, innermost last.
     names: Vec<u64>,
 }
 
@@ -129,8 +136,8 @@ impl<'a> Parser<'a> {
                 self.skip_string()
             }
             Some(b'n') => self.literal(b"null", Node::Null).map(|_| true),
-            Some(b't') => self.literal(b"true", Node::Null).map(|_| true),
-            Some(b'f') => self.literal(b"false", Node::Null).map(|_| true),
+            Some(b't') => self.literal(b"true", Node::Bool(true)).map(|_| true),
+            Some(b'f') => self.literal(b"false", Node::Bool(false)).map(|_| true),
             Some(b'-' | b'0'..=b'9') => self.number().map(|_| true),
             Some(_) => Err(self.error("expected a value")),
             None => Err(self.error("unexpected end of input")),
@@ -177,54 +184,65 @@ impl<'a> Parser<'a> {
 
     /// After `{`.
     fn skip_object(&mut self) -> Result<bool> {
-        let mut canonical = !self.whitespace();
+        let canonical = !self.whitespace();
         if self.peek() == Some(b'}') {
             self.at += 1;
             return Ok(canonical);
         }
-        let mark = self.names.len();
-        // One bit per name seen, by its hash: a name whose bit is clear is new without a search.
-        let mut seen: u128 = 0;
-        let result = loop {
+        let mut names = self.object_names();
+        let result = self.skip_members(&mut names, canonical);
+        self.end_names(names);
+        result
+    }
+
+    /// The members of an object after `{`, up to its `}`.
+    fn skip_members(&mut self, names: &mut ObjectNames, mut canonical: bool) -> Result<bool> {
+        loop {
             canonical &= !self.whitespace();
-            if let Err(error) = self.expect(b'"') {
-                break Err(error);
-            }
+            self.expect(b'"')?;
             let start = self.at;
-            match self.skip_string() {
-                Ok(plain) => canonical &= plain,
-                Err(error) => break Err(error),
-            }
-            let hash = name_hash64(self.since(start).as_bytes());
-            let bit = 1u128 << (hash % 128);
+            canonical &= self.skip_string()?;
             // A name given twice (or two names of one hash): the tree's text differs, or may.
-            if seen & bit != 0 && self.names[mark..].contains(&hash) {
-                canonical = false;
-            }
-            seen |= bit;
-            self.names.push(hash);
+            canonical &= self.note_name(names, name_hash64(self.since(start).as_bytes()));
             canonical &= !self.whitespace();
-            if let Err(error) = self.expect(b':') {
-                break Err(error);
-            }
+            self.expect(b':')?;
             canonical &= !self.whitespace();
-            match self.skip() {
-                Ok(plain) => canonical &= plain,
-                Err(error) => break Err(error),
-            }
+            canonical &= self.skip()?;
             canonical &= !self.whitespace();
             match self.peek() {
                 Some(b',') => self.at += 1,
                 Some(b'}') => {
                     self.at += 1;
-                    break Ok(canonical);
+                    return Ok(canonical);
                 }
-                None => break Err(self.error("unexpected end of input")),
-                Some(_) => break Err(self.error("expected `,` or `}`")),
+                None => return Err(self.error("unexpected end of input")),
+                Some(_) => return Err(self.error("expected `,` or `}`")),
             }
-        };
-        self.names.truncate(mark);
-        result
+        }
+    }
+
+    /// The names of an object about to be read, for [`Parser::note_name`].
+    pub(crate) fn object_names(&self) -> ObjectNames {
+        ObjectNames {
+            mark: self.names.len(),
+            seen: 0,
+        }
+    }
+
+    /// Notes the name of `hash` in the object of `names`: whether it is new there (not for a
+    /// name given twice, nor for the second of two names of one hash).
+    pub(crate) fn note_name(&mut self, names: &mut ObjectNames, hash: u64) -> bool {
+        // One bit per name seen, by its hash: a name whose bit is clear is new without a search.
+        let bit = 1u128 << (hash % 128);
+        let new = names.seen & bit == 0 || !self.names[names.mark..].contains(&hash);
+        names.seen |= bit;
+        self.names.push(hash);
+        new
+    }
+
+    /// Forgets the names of an object read.
+    pub(crate) fn end_names(&mut self, names: ObjectNames) {
+        self.names.truncate(names.mark);
     }
 
     fn error(&self, what: &str) -> Error {

@@ -223,7 +223,6 @@ impl Stream {
             slots: Vec::new(),
             present: Vec::new(),
             moved: Vec::new(),
-            hashes: Vec::new(),
         };
         parser.whitespace();
         self.value(fused, self.root, &mut parser, &mut out, &mut scratch)?;
@@ -288,41 +287,27 @@ impl Stream {
         out: &mut Vec<u8>,
         scratch: &mut Scratch<'a>,
     ) -> Result<(), Fallback> {
-        parser.enter()?;
         out.push(b'{');
-        let mark = scratch.hashes.len();
-        let mut seen = 0;
+        let mut names = parser.object_names();
         let mut first = true;
-        parser.whitespace();
-        if parser.peek() == Some(b'}') {
-            parser.expect(b'}')?;
-        } else {
-            loop {
-                parser.whitespace();
-                parser.expect(b'"')?;
-                let name = parser.string()?;
-                scratch.unique(name_hash64(name.as_bytes()), mark, &mut seen)?;
-                parser.whitespace();
-                parser.expect(b':')?;
-                parser.whitespace();
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                write_string(&name, out);
-                out.push(b':');
-                let part = match properties.iter().find(|(property, _)| *property == name) {
-                    Some((_, part)) => *part,
-                    None => additional.unwrap_or(SKIP),
-                };
-                self.value(fused, part, parser, out, scratch)?;
-                if !next(parser, b'}')? {
-                    break;
-                }
+        let read = members(parser, |parser, name, hash| {
+            if !parser.note_name(&mut names, hash) {
+                return Err(Fallback);
             }
-        }
-        scratch.hashes.truncate(mark);
-        parser.leave();
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_string(&name, out);
+            out.push(b':');
+            let part = match properties.iter().find(|(property, _)| *property == name) {
+                Some((_, part)) => *part,
+                None => additional.unwrap_or(SKIP),
+            };
+            self.value(fused, part, parser, out, scratch)
+        });
+        parser.end_names(names);
+        read?;
         out.push(b'}');
         Ok(())
     }
@@ -359,6 +344,34 @@ impl Stream {
         out.push(b']');
         Ok(())
     }
+}
+
+/// At `{`: each member's name (and its hash) to `each`, which reads the value, up to the `}`.
+fn members<'a>(
+    parser: &mut Parser<'a>,
+    mut each: impl FnMut(&mut Parser<'a>, Cow<'a, str>, u64) -> Result<(), Fallback>,
+) -> Result<(), Fallback> {
+    parser.enter()?;
+    parser.whitespace();
+    if parser.peek() == Some(b'}') {
+        parser.expect(b'}')?;
+    } else {
+        loop {
+            parser.whitespace();
+            parser.expect(b'"')?;
+            let name = parser.string()?;
+            let hash = name_hash64(name.as_bytes());
+            parser.whitespace();
+            parser.expect(b':')?;
+            parser.whitespace();
+            each(parser, name, hash)?;
+            if !next(parser, b'}')? {
+                break;
+            }
+        }
+    }
+    parser.leave();
+    Ok(())
 }
 
 /// After a member or an item: past the `,` (true) or the closing `close` (false).
@@ -663,22 +676,6 @@ struct Scratch<'a> {
     present: Vec<usize>,
     /// Slots moved or added after the members, in that order.
     moved: Vec<usize>,
-    /// The name hashes of the objects being read, innermost last.
-    hashes: Vec<u64>,
-}
-
-impl Scratch<'_> {
-    /// Notes a name of the object whose hashes start at `mark`; a name given twice (or two
-    /// names of one hash) is left to the tree.
-    fn unique(&mut self, hash: u64, mark: usize, seen: &mut u128) -> Result<(), Fallback> {
-        let bit = 1u128 << (hash % 128);
-        if *seen & bit != 0 && self.hashes[mark..].contains(&hash) {
-            return Err(Fallback);
-        }
-        *seen |= bit;
-        self.hashes.push(hash);
-        Ok(())
-    }
 }
 
 impl Places {
@@ -689,49 +686,34 @@ impl Places {
         out: &mut Vec<u8>,
         scratch: &mut Scratch<'a>,
     ) -> Result<(), Fallback> {
-        parser.enter()?;
         scratch.slots.clear();
         scratch.moved.clear();
         scratch.present.clear();
         scratch.present.resize(self.names.names.len(), NONE);
-        let mark = scratch.hashes.len();
-        let mut seen = 0;
-        parser.whitespace();
-        if parser.peek() == Some(b'}') {
-            parser.expect(b'}')?;
-        } else {
-            loop {
-                parser.whitespace();
-                parser.expect(b'"')?;
-                let name = parser.string()?;
-                let hash = name_hash64(name.as_bytes());
-                match self.names.find(hash, &name) {
-                    Some(id) if scratch.present[id] != NONE => return Err(Fallback),
-                    Some(id) => scratch.present[id] = scratch.slots.len(),
-                    None => scratch.unique(hash, mark, &mut seen)?,
-                }
-                parser.whitespace();
-                parser.expect(b':')?;
-                parser.whitespace();
-                let start = parser.at();
-                let canonical = parser.skip()?;
-                let order = scratch.slots.len();
-                scratch.slots.push(Slot {
-                    name,
-                    value: Text::Raw {
-                        text: parser.since(start),
-                        canonical,
-                    },
-                    order,
-                    live: true,
-                });
-                if !next(parser, b'}')? {
-                    break;
-                }
+        let mut names = parser.object_names();
+        let read = members(parser, |parser, name, hash| {
+            match self.names.find(hash, &name) {
+                Some(id) if scratch.present[id] != NONE => return Err(Fallback),
+                Some(id) => scratch.present[id] = scratch.slots.len(),
+                None if !parser.note_name(&mut names, hash) => return Err(Fallback),
+                None => {}
             }
-        }
-        scratch.hashes.truncate(mark);
-        parser.leave();
+            let start = parser.at();
+            let canonical = parser.skip()?;
+            let order = scratch.slots.len();
+            scratch.slots.push(Slot {
+                name,
+                value: Text::Raw {
+                    text: parser.since(start),
+                    canonical,
+                },
+                order,
+                live: true,
+            });
+            Ok(())
+        });
+        parser.end_names(names);
+        read?;
         let members = scratch.slots.len();
         for op in &self.ops {
             self.apply(op, members, scratch)?;
